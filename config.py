@@ -1,0 +1,123 @@
+"""Configuration read from the environment, with safe defaults for a laptop.
+
+Every setting can be overridden by an environment variable of the same name.
+Secrets are never constants in git: when SECRET_KEY or PII_KEY is not set, a
+random key is generated once and kept in the instance folder (development only;
+production refuses to start without them, see ``ProductionConfig``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_key(instance_dir: Path, filename: str, make: Callable[[], str]) -> str:
+    """Return the key kept in ``instance_dir/filename``, creating it on first use."""
+    path = instance_dir / filename
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+    return path.read_text().strip()
+
+
+class Config:
+    """Defaults for development: SQLite and Whoosh under the project folder."""
+
+    ENV_NAME = "development"
+    SQLALCHEMY_ECHO = False
+
+    def __init__(self, instance_dir: str | Path | None = None) -> None:
+        self.INSTANCE_DIR = Path(instance_dir or _env("INSTANCE_DIR", str(BASE_DIR / "instance")))
+        self.DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'portal.db'}")
+        self.SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", str(BASE_DIR / "search_index"))
+        self.ATTACHMENT_DIR = _env("ATTACHMENT_DIR", str(self.INSTANCE_DIR / "attachments"))
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or instance_key(
+            self.INSTANCE_DIR, "secret_key", lambda: secrets.token_hex(32)
+        )
+        self.PII_KEY = os.environ.get("PII_KEY") or instance_key(
+            self.INSTANCE_DIR, "pii_key", lambda: Fernet.generate_key().decode()
+        )
+
+    # Mail (Flask-Mail); the outbox sends through these settings.
+    MAIL_SERVER = _env("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "市长信箱 <noreply@portal.example.gov.cn>")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    # "thread": a background worker sends after each commit; "sync": send right
+    # after commit in the same process (tests); "off": only `flask mail flush`.
+    OUTBOX_DISPATCH = _env("OUTBOX_DISPATCH", "thread")
+    OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
+
+    # Rate limits (Flask-Limiter); Redis in production.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "5 per hour")
+    TRACK_RATE_LIMIT = _env("TRACK_RATE_LIMIT", "10 per minute;50 per day")
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
+    # Forms and uploads.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600  # a citizen may take an evening to write a letter
+    MAX_CONTENT_LENGTH = 17 * 1024 * 1024  # 3 attachments of 5 MB plus the text
+    ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    ATTACHMENT_MAX_COUNT = 3
+    TRACKING_LINK_MAX_AGE = 365 * 24 * 3600
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+
+    SITE_NAME = _env("SITE_NAME", "市民诉求与建议平台")
+    CITY_NAME = _env("CITY_NAME", "示范市")
+    SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
+    TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+
+
+class ProductionConfig(Config):
+    """Production: secrets and the database must come from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+
+    def __init__(self, instance_dir: str | Path | None = None) -> None:
+        missing = [n for n in ("SECRET_KEY", "PII_KEY", "DATABASE_URL") if not os.environ.get(n)]
+        if missing:
+            raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+        if len(os.environ["SECRET_KEY"]) < 32:
+            raise RuntimeError("SECRET_KEY must be at least 32 characters of random data")
+        super().__init__(instance_dir)
+
+
+def load_config(instance_dir: str | Path | None = None) -> Config:
+    """Pick the configuration class named by PORTAL_ENV (default: development)."""
+    if _env("PORTAL_ENV", "development") == "production":
+        return ProductionConfig(instance_dir)
+    return Config(instance_dir)

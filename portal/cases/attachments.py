@@ -1,0 +1,119 @@
+"""Attachments: checked by content, cleaned of metadata, stored outside ``static/``.
+
+``inspect_upload`` is the only check (the form calls it); ``store_upload`` writes
+the cleaned bytes under ``ATTACHMENT_DIR`` with a random name. Files written in a
+transaction that rolls back are removed again, so no orphan stays on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from flask import Flask, current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+
+from portal.db import utcnow
+from portal.textclean import clean_text
+
+ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+_NEW_FILES = "portal.attachments.new_files"
+Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
+
+
+class UploadRejected(ValueError):
+    """The upload is not acceptable; the message is shown to the citizen."""
+
+
+@dataclass(frozen=True)
+class PreparedUpload:
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
+    """Re-encode the image: EXIF (GPS position, camera owner) is not written back.
+
+    Pillow writes EXIF only when asked to, so saving drops it; the EXIF rotation is
+    applied first so photos stay upright.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            upright = ImageOps.exif_transpose(img)
+            out = io.BytesIO()
+            if content_type == "image/jpeg":
+                upright.save(out, format="JPEG", quality=90)
+            else:
+                upright.save(out, format="PNG")
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise UploadRejected("图片已损坏或无法识别，请换一张图片") from exc
+
+
+def inspect_upload(upload: FileStorage, max_bytes: int) -> PreparedUpload:
+    """Check one uploaded file by its content and size; return it cleaned."""
+    name = clean_text(os.path.basename(upload.filename or "")) or "附件"
+    data = upload.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadRejected(f"“{name}”超过 {max_bytes // (1024 * 1024)} MB，请压缩后再上传")
+    if not data:
+        raise UploadRejected(f"“{name}”是空文件")
+    kind = filetype.guess(data)
+    content_type = kind.mime if kind else ""
+    if content_type not in ALLOWED_TYPES:
+        raise UploadRejected(f"“{name}”不是 JPEG、PNG 图片或 PDF 文件")
+    if content_type == "application/pdf":
+        if b"%%EOF" not in data[-2048:]:
+            raise UploadRejected(f"“{name}”不是完整的 PDF 文件")
+    else:
+        data = _strip_image_metadata(data, content_type)
+    stem = Path(name).stem[:80] or "附件"
+    return PreparedUpload(f"{stem}.{ALLOWED_TYPES[content_type]}", content_type, data)
+
+
+def attachment_root() -> Path:
+    return Path(current_app.config["ATTACHMENT_DIR"])
+
+
+def store_upload(session: Session, upload: PreparedUpload) -> str:
+    """Write the file; return its storage key. Raises OSError when the disk fails."""
+    now = utcnow()
+    key = f"{now:%Y/%m}/{secrets.token_hex(16)}.{ALLOWED_TYPES[upload.content_type]}"
+    path = attachment_root() / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    session.info.setdefault(_NEW_FILES, []).append(path)
+    with open(path, "xb") as fh:
+        fh.write(upload.data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return key
+
+
+def _forget_files(session: Session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+def _remove_files(session: Session) -> None:
+    for path in session.info.pop(_NEW_FILES, []):
+        Path(path).unlink(missing_ok=True)
+
+
+def init_app(app: Flask) -> None:
+    sessionmaker = app.extensions["portal.db"]
+    event.listen(sessionmaker, "after_commit", _forget_files)
+    event.listen(sessionmaker, "after_rollback", _remove_files)
+    # A session closed without commit discards its work too.
+    event.listen(sessionmaker, "after_soft_rollback", lambda s, _t: _remove_files(s))

@@ -1,0 +1,175 @@
+"""Cases and what hangs off them: contact data, attachments, the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.crypto import EncryptedText
+from portal.db import Base, UTCDateTime, utcnow
+
+from .workflow import TRANSITIONS, Action, Adoption, Channel, Kind, Role, Satisfaction, Status
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by value, as a VARCHAR with a CHECK constraint on every database."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Department(Base):
+    """网络单位: a unit of the city government that handles cases."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name}>"
+
+
+class Category(Base):
+    """A subject area the city configures (城乡建设, 交通出行 …)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Case(Base):
+    """诉求/件: one citizen matter, whatever the channel."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint("length(content) > 0", name="content_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(40), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind, "kind"))
+    status: Mapped[Status] = mapped_column(enum_column(Status, "status"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)  # the letter, or a suggestion's problem
+    proposal: Mapped[str | None] = mapped_column(Text)  # suggestions only
+    benefit: Mapped[str | None] = mapped_column(Text)  # suggestions only
+    location: Mapped[str | None] = mapped_column(String(200))
+    consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(
+        enum_column(Satisfaction, "satisfaction")
+    )
+    adoption: Mapped[Adoption | None] = mapped_column(enum_column(Adoption, "adoption"))
+    # The hidden token of the form that created the case: a double click submits once.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship(back_populates="cases")  # noqa: F821
+    department: Mapped[Department | None] = relationship()
+    contact: Mapped[Contact | None] = relationship(
+        back_populates="case", uselist=False, cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
+
+    @property
+    def is_suggestion(self) -> bool:
+        return self.channel == Channel.SUGGESTION
+
+    @property
+    def public_events(self) -> list[CaseEvent]:
+        return [e for e in self.events if e.is_public]
+
+    def __repr__(self) -> str:
+        return f"<Case {self.id} {self.status}>"
+
+
+class Contact(Base):
+    """The citizen's personal data, kept apart from the case and encrypted at rest."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str | None] = mapped_column(EncryptedText)
+    salutation: Mapped[str | None] = mapped_column(String(4))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    email: Mapped[str | None] = mapped_column(EncryptedText)
+    consented_privacy_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="contact")
+
+    @property
+    def phone_last4(self) -> str | None:
+        return self.phone[-4:] if self.phone else None
+
+
+class Attachment(Base):
+    """A file a citizen sent with a case; stored outside ``static/``, never public."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class CaseEvent(Base):
+    """The audit trail: every change to a case, who made it, when, from and to which state."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    action: Mapped[Action] = mapped_column(enum_column(Action, "action"))
+    from_status: Mapped[Status | None] = mapped_column(enum_column(Status, "from_status"))
+    to_status: Mapped[Status] = mapped_column(enum_column(Status, "to_status"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    actor_role: Mapped[Role] = mapped_column(enum_column(Role, "actor_role"))
+    note: Mapped[str | None] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+    @property
+    def public_text(self) -> str | None:
+        return TRANSITIONS[self.action].public_text

@@ -1,0 +1,145 @@
+"""Every write to a case: ``submit_case`` and ``perform`` (the one way a status changes).
+
+Services add and flush; they never commit. The view or CLI command that calls
+them commits once, so a case, its audit event and its outbox rows land together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import has_request_context, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.clock import local_today
+from portal.logs import request_id
+from portal.notify.outbox import queue_mail
+from portal.urls import external_url
+
+from .attachments import PreparedUpload, store_upload
+from .models import Attachment, Case, CaseEvent, Contact
+from .tracking import new_tracking_code, tracking_link_token
+from .workflow import TRANSITIONS, Action, Channel, Kind, Role, TransitionRefused, refusal
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a citizen, the system, or a staff member with their roles."""
+
+    role: Role
+    roles: frozenset[Role]
+    staff_id: int | None = None
+
+    @classmethod
+    def citizen(cls) -> Actor:
+        return cls(Role.CITIZEN, frozenset({Role.CITIZEN}))
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(Role.SYSTEM, frozenset({Role.SYSTEM}))
+
+
+@dataclass
+class ContactData:
+    phone: str
+    name: str | None = None
+    salutation: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class Submission:
+    """A new case as the citizen (or an operator) typed it, already validated."""
+
+    channel: Channel
+    kind: Kind
+    title: str
+    content: str
+    contact: ContactData
+    category_id: int | None = None
+    campaign_id: int | None = None
+    proposal: str | None = None
+    benefit: str | None = None
+    location: str | None = None
+    consent_publish: bool = False
+    submission_token: str | None = None
+    uploads: list[PreparedUpload] = field(default_factory=list)
+
+
+def perform(session: Session, case: Case, action: Action, actor: Actor,
+            note: str | None = None) -> CaseEvent:
+    """Apply one transition of the workflow table, with its audit event; raise if refused."""
+    reason = refusal(action, case, actor.roles)
+    if reason is not None:
+        raise TransitionRefused(reason)
+    transition = TRANSITIONS[action]
+    acting_role = next((r for r in transition.roles if r in actor.roles), actor.role)
+    event = CaseEvent(
+        action=action,
+        from_status=case.status,
+        to_status=transition.target,
+        actor_id=actor.staff_id,
+        actor_role=acting_role,
+        note=note,
+        is_public=transition.public,
+        ip_address=request.remote_addr if has_request_context() else None,
+        request_id=request_id() if has_request_context() else None,
+    )
+    case.status = transition.target
+    case.events.append(event)
+    session.flush()
+    return event
+
+
+def find_by_submission_token(session: Session, token: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.submission_token == token))
+
+
+def submit_case(session: Session, submission: Submission, actor: Actor) -> Case:
+    """Create a case from a submission: attachments on disk, audit event, confirmation mail."""
+    contact = submission.contact
+    case = Case(
+        tracking_code=new_tracking_code(submission.channel, local_today().year),
+        channel=submission.channel,
+        kind=submission.kind,
+        title=submission.title,
+        content=submission.content,
+        proposal=submission.proposal,
+        benefit=submission.benefit,
+        location=submission.location or None,
+        category_id=submission.category_id,
+        campaign_id=submission.campaign_id,
+        consent_publish=submission.consent_publish,
+        submission_token=submission.submission_token,
+        contact=Contact(
+            name=contact.name or None,
+            salutation=contact.salutation or None,
+            phone=contact.phone,
+            email=contact.email or None,
+        ),
+    )
+    session.add(case)
+    for upload in submission.uploads:
+        case.attachments.append(
+            Attachment(
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size_bytes=len(upload.data),
+                sha256=upload.sha256,
+                storage_key=store_upload(session, upload),
+            )
+        )
+    perform(session, case, Action.SUBMIT, actor)
+    if case.contact and case.contact.email:
+        queue_mail(
+            session,
+            recipient=case.contact.email,
+            subject=f"您的{case.channel.label}诉求已收到（受理编号 {case.tracking_code}）",
+            template="submission_received",
+            case_id=case.id,
+            case=case,
+            track_url=external_url("cases.track_link",
+                                   token=tracking_link_token(case.tracking_code)),
+        )
+    return case

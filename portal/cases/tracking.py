@@ -1,0 +1,67 @@
+"""Tracking codes and signed tracking links.
+
+A code reads like ``MB-2026-7KQ4-XP9D-M2TW-A3F8``: channel, year, and 16 symbols of
+Crockford's base32 (80 random bits; no I, L, O or U, so it reads out safely on the
+phone). Input is forgiving: case, spaces, full-width characters, O for 0, I/L for 1.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .workflow import Channel
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RANDOM_SYMBOLS = 16
+PREFIX = {
+    Channel.MAILBOX: "MB",
+    Channel.SUGGESTION: "SG",
+    Channel.HOTLINE: "HL",
+    Channel.COMMUNITY: "CM",
+    Channel.MEETING: "MT",
+    Channel.OPEN311: "OS",
+}
+_CODE = re.compile(rf"([A-Z]{{2}})(\d{{4}})([0-9A-Z]{{{RANDOM_SYMBOLS}}})")
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_tracking_code(channel: Channel, year: int) -> str:
+    symbols = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
+    groups = "-".join(symbols[i : i + 4] for i in range(0, RANDOM_SYMBOLS, 4))
+    return f"{PREFIX[channel]}-{year}-{groups}"
+
+
+def normalise_tracking_code(value: str) -> str | None:
+    """Return the canonical form of a typed code, or None if it cannot be one."""
+    text = unicodedata.normalize("NFKC", value or "").upper()
+    text = re.sub(r"[\s\-_—–]", "", text)
+    if len(text) != 6 + RANDOM_SYMBOLS:
+        return None
+    prefix, year, symbols = text[:2], text[2:6], text[6:].translate(_CONFUSABLE)
+    match = _CODE.fullmatch(prefix + year + symbols)
+    if not match or prefix not in PREFIX.values() or any(c not in ALPHABET for c in symbols):
+        return None
+    groups = "-".join(symbols[i : i + 4] for i in range(0, RANDOM_SYMBOLS, 4))
+    return f"{prefix}-{year}-{groups}"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal.track")
+
+
+def tracking_link_token(tracking_code: str) -> str:
+    """A signed token that opens the tracking page without the phone digits."""
+    return _serializer().dumps(tracking_code)
+
+
+def read_tracking_link_token(token: str) -> str | None:
+    try:
+        code = _serializer().loads(token, max_age=current_app.config["TRACKING_LINK_MAX_AGE"])
+    except BadSignature:
+        return None
+    return code if isinstance(code, str) else None

@@ -1,0 +1,205 @@
+"""Citizens' pages: write a letter, make a suggestion, see the confirmation, track a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from portal.campaigns.models import Campaign
+from portal.clock import local_today
+from portal.db import db
+from portal.extensions import limiter
+from portal.security import no_store
+from portal.site.errors import CSRF_FAILED
+
+from .forms import CaseForm, LetterForm, SuggestionForm, TrackForm, new_submission_token
+from .models import Case
+from .queries import case_by_tracking_code, case_for_citizen, category_choices
+from .services import Actor, ContactData, Submission, find_by_submission_token, submit_case
+from .tracking import read_tracking_link_token
+from .workflow import Channel, Kind
+
+bp = Blueprint("cases", __name__)
+
+_SUBMITTED = "submitted_case_id"
+
+
+def _submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+def _track_limit() -> str:
+    return current_app.config["TRACK_RATE_LIMIT"]
+
+
+def _succeeded(response: Response) -> bool:
+    return response.status_code in (302, 303)
+
+
+# Successful submissions are limited tightly; any POST, valid or not, more loosely.
+submission_limits = [
+    limiter.limit(_submit_limit, methods=["POST"], deduct_when=_succeeded),
+    limiter.limit("60 per hour", methods=["POST"]),
+]
+
+
+def rate_limited_submission(view: Any) -> Any:
+    for decorate in submission_limits:
+        view = decorate(view)
+    return view
+
+
+def _contact(form: CaseForm) -> ContactData:
+    return ContactData(
+        phone=form.phone.data,
+        name=form.name.data or None,
+        salutation=form.salutation.data or None,
+        email=form.email.data or None,
+    )
+
+
+def _handle(form: CaseForm, template: str, to_submission: Any, **context: Any
+            ) -> Response | tuple[str, int]:
+    """Shared flow of both citizen forms: validate, submit once, confirm, or re-render."""
+    if not form.is_submitted():
+        form.submission_token.data = new_submission_token()
+        return render_template(template, form=form, **context), 200
+    token = form.token()  # kept in the re-rendered form, so a retry still submits once
+    if request.environ.get(CSRF_FAILED):  # expired or missing token: keep the input, store nothing
+        form.validate()
+        return render_template(template, form=form, csrf_expired=True, **context), 400
+    if form.is_bot:
+        return render_template("cases/received.html"), 200
+    if not form.validate():
+        return render_template(template, form=form, **context), 200
+    existing = find_by_submission_token(db.session, token)
+    if existing is not None:  # a double click or a resent form: the first one counts
+        return _confirm(existing)
+    try:
+        case = submit_case(db.session, to_submission(form, token), Actor.citizen())
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_by_submission_token(db.session, token)
+        if existing is None:
+            raise
+        return _confirm(existing)
+    except OSError:
+        db.session.rollback()
+        current_app.logger.exception("attachment storage failed")
+        form.attachments.errors = ["附件暂时无法保存，您填写的内容已保留，请稍后重试或去掉附件后提交"]
+        return render_template(template, form=form, **context), 503
+    return _confirm(case)
+
+
+def keeps_input_on_csrf_error(view: Any) -> Any:
+    """Mark a form view that the CSRF error handler re-renders with the citizen's input."""
+    view.keeps_input_on_csrf_error = True
+    return view
+
+
+def _confirm(case: Case) -> Response:
+    session[_SUBMITTED] = case.id
+    return redirect(url_for("cases.submitted"), code=303)
+
+
+@bp.route("/mailbox/new", methods=["GET", "POST"])
+@rate_limited_submission
+@no_store
+@keeps_input_on_csrf_error
+def new_letter() -> Any:
+    """Write to the mayor."""
+    form = LetterForm()
+    form.category.choices = category_choices(db.session)
+
+    def to_submission(f: LetterForm, token: str) -> Submission:
+        return Submission(
+            channel=Channel.MAILBOX, kind=Kind(f.kind.data), title=f.title.data,
+            content=f.content.data, location=f.location.data, category_id=f.category.data,
+            consent_publish=f.consent_publish.data, contact=_contact(f),
+            submission_token=token, uploads=getattr(f, "prepared_uploads", []),
+        )
+
+    return _handle(form, "cases/new_letter.html", to_submission)
+
+
+@bp.route("/suggestions/new", methods=["GET", "POST"])
+@rate_limited_submission
+@no_store
+@keeps_input_on_csrf_error
+def new_suggestion() -> Any:
+    """Make a suggestion, on its own or inside a campaign (``?campaign=ID``)."""
+    campaign = None
+    if request.args.get("campaign"):
+        campaign = db.session.get(Campaign, request.args.get("campaign", type=int) or 0)
+        if campaign is None:
+            abort(404)
+        if not campaign.is_open(local_today()):
+            return render_template("campaigns/not_open.html", campaign=campaign,
+                                   today=local_today()), 403
+    form = SuggestionForm()
+    form.category.choices = category_choices(db.session)
+
+    def to_submission(f: SuggestionForm, token: str) -> Submission:
+        return Submission(
+            channel=Channel.SUGGESTION, kind=Kind.SUGGESTION, title=f.title.data,
+            content=f.content.data, proposal=f.proposal.data, benefit=f.benefit.data or None,
+            category_id=f.category.data, campaign_id=campaign.id if campaign else None,
+            consent_publish=f.consent_publish.data, contact=_contact(f),
+            submission_token=token, uploads=getattr(f, "prepared_uploads", []),
+        )
+
+    return _handle(form, "cases/new_suggestion.html", to_submission, campaign=campaign)
+
+
+@bp.route("/submitted")
+@no_store
+def submitted() -> Any:
+    """Show the tracking code of the case this browser just submitted."""
+    case_id = session.get(_SUBMITTED)
+    case = db.session.get(Case, case_id) if isinstance(case_id, int) else None
+    if case is None:
+        flash("没有找到刚提交的内容；如已提交，请用受理编号查询。", "info")
+        return redirect(url_for("cases.track"))
+    return render_template("cases/submitted.html", case=case)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+@no_store
+@keeps_input_on_csrf_error
+def track() -> Any:
+    """Follow a case with its tracking code and the last four digits of the phone."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        case = case_for_citizen(db.session, form.tracking_code.data, form.phone_last4.data)
+        if case is not None:
+            return render_template("cases/status.html", case=case)
+        form.tracking_code.errors = ["没有找到与该受理编号和电话后四位相符的诉求，请核对后重试"]
+    return render_template("cases/track.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/track/<token>")
+@limiter.limit(_track_limit)
+@no_store
+def track_link(token: str) -> Any:
+    """Open the tracking page from the signed link in the confirmation mail."""
+    code = read_tracking_link_token(token)
+    case = case_by_tracking_code(db.session, code) if code else None
+    if case is None:
+        flash("链接无效或已过期，请用受理编号和电话后四位查询。", "warning")
+        return redirect(url_for("cases.track"))
+    return render_template("cases/status.html", case=case)

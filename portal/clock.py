@@ -1,0 +1,22 @@
+"""Local time for display and for rules stated in the city's calendar days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from portal.db import utcnow
+
+
+def city_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_today() -> dt.date:
+    return utcnow().astimezone(city_zone()).date()
+
+
+def to_local(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(city_zone())

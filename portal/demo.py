@@ -1,0 +1,91 @@
+"""Demonstration data: a city's departments, categories, staff, a campaign and cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.auth.models import StaffRole, StaffUser
+from portal.campaigns.models import Campaign
+from portal.cases.models import Category, Department
+from portal.cases.services import Actor, ContactData, Submission, submit_case
+from portal.cases.workflow import Channel, Kind, Role
+from portal.clock import local_today
+
+DEPARTMENTS = [
+    "市发展和改革委员会", "市教育局", "市公安局", "市民政局", "市人力资源和社会保障局",
+    "市自然资源和规划局", "市生态环境局", "市住房和城乡建设委员会", "市交通运输局", "市水务局",
+    "市农业农村局", "市商务局", "市文化和旅游局", "市卫生健康委员会", "市市场监督管理局",
+    "市城市管理局", "市医疗保障局", "市政务服务和数据管理局",
+]
+CATEGORIES = [
+    "城乡建设", "交通出行", "生态环境", "教育", "医疗卫生", "社会保障", "劳动就业",
+    "市场监管", "城市管理", "住房保障", "公共安全", "文化旅游", "政务服务", "其他",
+]
+STAFF = [
+    ("admin", "系统管理员", [Role.ADMIN], None),
+    ("operator", "王受理", [Role.OPERATOR], None),
+    ("supervisor", "李督办", [Role.SUPERVISOR], None),
+    ("moderator", "赵审核", [Role.MODERATOR], None),
+    ("zhujian", "陈承办", [Role.HANDLER], "市住房和城乡建设委员会"),
+    ("jiaotong", "刘承办", [Role.HANDLER], "市交通运输局"),
+]
+SAMPLE_LETTERS = [
+    (Kind.COMPLAINT, "交通出行", "人民路与解放路交叉口早高峰拥堵严重",
+     "每天早上七点半到八点半，人民路与解放路交叉口车辆排队很长，左转信号灯时间太短，"
+     "很多车辆要等三四个信号周期才能通过。希望交管部门调整信号配时。", "人民路与解放路交叉口"),
+    (Kind.REQUEST, "城市管理", "小区门口路灯损坏多日无人维修",
+     "幸福里小区东门外的三盏路灯已经坏了两个多星期，晚上非常黑，老人和孩子出行不安全，"
+     "请有关部门尽快维修。", "幸福里小区东门"),
+    (Kind.CONSULTATION, "社会保障", "灵活就业人员如何缴纳医疗保险",
+     "我是自由职业者，想咨询灵活就业人员参加职工医疗保险需要准备哪些材料，在哪里办理，"
+     "每月缴费标准是多少？", None),
+]
+
+
+def database_is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(Department))
+
+
+def seed_demo(session: Session) -> Iterator[str]:
+    """Add the demonstration city; yield lines to print (including staff passwords)."""
+    departments = {name: Department(name=name) for name in DEPARTMENTS}
+    session.add_all(departments.values())
+    categories = {
+        name: Category(name=name, sort_order=i) for i, name in enumerate(CATEGORIES)
+    }
+    session.add_all(categories.values())
+    session.flush()
+    yield f"已添加 {len(departments)} 个承办单位、{len(categories)} 个问题类别。"
+
+    for username, display, roles, dept in STAFF:
+        password = secrets.token_urlsafe(12)
+        user = StaffUser(username=username, display_name=display,
+                         department=departments[dept] if dept else None)
+        user.set_password(password)
+        user.role_rows = [StaffRole(role=r) for r in roles]
+        session.add(user)
+        yield f"工作人员账号 {username:<10} 密码 {password}  （{'、'.join(r.label for r in roles)}）"
+
+    today = local_today()
+    session.add(Campaign(
+        title=f"{today.year}年城市更新行动“金点子”征集",
+        description="围绕老旧小区改造、口袋公园建设、背街小巷整治和停车难等问题，"
+                    "诚邀广大市民建言献策。优秀建议将被相关部门采纳并在回音壁公开。",
+        department=departments["市住房和城乡建设委员会"],
+        opens_on=today - dt.timedelta(days=10),
+        closes_on=today + dt.timedelta(days=50),
+    ))
+    yield "已添加 1 个正在进行的专项征集。"
+
+    for i, (kind, category, title, content, location) in enumerate(SAMPLE_LETTERS):
+        case = submit_case(session, Submission(
+            channel=Channel.MAILBOX, kind=kind, title=title, content=content,
+            location=location, category_id=categories[category].id, consent_publish=True,
+            contact=ContactData(phone=f"1390000{1000 + i:04d}", name="张三", salutation="先生"),
+        ), Actor.citizen())
+        yield f"示例来信 {case.tracking_code}（电话后四位 {case.contact.phone_last4}）"

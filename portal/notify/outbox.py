@@ -1,0 +1,163 @@
+"""Queue mail in the caller's transaction; deliver it after commit, with retries.
+
+``queue_mail`` only adds a row. After the session commits, ``dispatcher.kick``
+asks for delivery: in a background thread (production), at once in the same
+thread (tests), or not at all (``flask mail flush`` from cron). A failed send is
+retried with exponential back-off; nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, render_template
+from flask_mail import Message
+from sqlalchemy import event, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.db import db, utcnow
+from portal.extensions import mail
+
+from .models import OutboundMail
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 120
+MAX_BACKOFF_SECONDS = 3600
+POLL_SECONDS = 60
+_PENDING = "portal.outbox.pending"
+
+
+def queue_mail(session: Session, *, recipient: str, subject: str, template: str,
+               case_id: int | None = None, **context: Any) -> OutboundMail:
+    """Render ``email/<template>.txt``/``.html`` now and add the message to the outbox."""
+    row = OutboundMail(
+        recipient=recipient,
+        subject=subject,
+        template=template,
+        body_text=render_template(f"email/{template}.txt", **context),
+        body_html=render_template(f"email/{template}.html", **context),
+        case_id=case_id,
+    )
+    session.add(row)
+    session.info[_PENDING] = True
+    return row
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).where(OutboundMail.sent_at.is_(None))) or 0
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+def _claim(session: Session, row_id: int, now: dt.datetime) -> bool:
+    """Take a row for this worker, so two workers never send the same message."""
+    result = session.execute(
+        update(OutboundMail)
+        .where(
+            OutboundMail.id == row_id,
+            OutboundMail.sent_at.is_(None),
+            or_(OutboundMail.claimed_until.is_(None), OutboundMail.claimed_until < now),
+        )
+        .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def deliver_due(app: Flask, *, include_waiting: bool = False, limit: int | None = None
+                ) -> DeliveryReport:
+    """Send unsent mail whose retry time has come (or all unsent, if ``include_waiting``)."""
+    report = DeliveryReport()
+    session = db.new_session(app)
+    try:
+        now = utcnow()
+        query = select(OutboundMail.id).where(OutboundMail.sent_at.is_(None))
+        if not include_waiting:
+            query = query.where(OutboundMail.next_attempt_at <= now)
+        query = query.order_by(OutboundMail.id).limit(limit or app.config["OUTBOX_BATCH"])
+        for row_id in session.scalars(query).all():
+            if not _claim(session, row_id, now):
+                continue
+            row = session.get(OutboundMail, row_id, populate_existing=True)
+            assert row is not None
+            row.attempts += 1
+            try:
+                mail.send(Message(subject=row.subject, recipients=[row.recipient],
+                                  body=row.body_text, html=row.body_html))
+            except Exception as exc:  # any SMTP, socket or header error: retry later
+                row.next_attempt_at = utcnow() + backoff(row.attempts)
+                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                report.failed += 1
+                log.warning("mail %s not sent (attempt %s): %s", row.id, row.attempts,
+                            type(exc).__name__)
+            else:
+                row.sent_at = utcnow()
+                row.last_error = None
+                report.sent += 1
+            row.claimed_until = None
+            session.commit()
+    finally:
+        session.close()
+    return report
+
+
+class Dispatcher:
+    """Runs ``deliver_due`` for one app after its commits, as ``OUTBOX_DISPATCH`` says."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        sessionmaker = app.extensions["portal.db"]
+        event.listen(sessionmaker, "after_commit", self._after_commit)
+        event.listen(sessionmaker, "after_rollback", self._after_rollback)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(_PENDING, False):
+            self.kick()
+
+    @staticmethod
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(_PENDING, None)
+
+    def kick(self) -> None:
+        mode = self.app.config["OUTBOX_DISPATCH"]
+        if mode == "sync":
+            deliver_due(self.app)
+        elif mode == "thread":
+            self._ensure_thread()
+            self._wake.set()
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="outbox-mail", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            try:
+                with self.app.app_context():
+                    deliver_due(self.app)
+            except Exception:  # keep the worker alive; the rows stay queued
+                log.exception("outbox worker failed; will retry")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["portal.outbox"] = Dispatcher(app)

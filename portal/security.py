@@ -1,0 +1,45 @@
+"""Response headers every page gets (SECURITY.md A17, A21) and the ``no_store`` marker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, make_response
+from werkzeug.wrappers import Response
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def no_store(view: F) -> F:
+    """Mark a view whose pages carry personal data: browsers and proxies must not keep them."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
+def init_app(app: Flask) -> None:
+    production = app.config["ENV_NAME"] == "production"
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        if production:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,59 @@
+"""Error pages in Chinese; a 500 shows only a correlation id (SECURITY.md A18)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.db import db
+from portal.logs import request_id
+
+CSRF_FAILED = "portal.csrf_failed"  # set for the view the CSRF handler re-renders
+MESSAGES = {
+    400: ("请求无法处理", "提交的内容格式不正确，或页面已过期。请返回上一页刷新后重试。"),
+    403: ("无权访问", "您没有访问该页面的权限。"),
+    404: ("页面不存在", "您访问的页面不存在或已被移除。"),
+    405: ("请求方式不正确", "该页面不支持这种访问方式。"),
+    413: ("上传的内容过大", "单个附件不能超过 5 MB，最多 3 个。请压缩图片或减少附件后，用浏览器“后退”返回重新提交，您填写的文字仍在页面中。"),
+    429: ("操作过于频繁", "您的操作过于频繁，请稍后再试。您填写的内容没有提交，可用浏览器“后退”返回页面，内容仍在。"),
+    500: ("系统繁忙", "服务器出现了问题，我们已记录并将尽快处理。请稍后再试。"),
+}
+
+
+def render_error(code: int) -> tuple[str, int]:
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, message=message,
+                           request_id=request_id()), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> Any:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "keeps_input_on_csrf_error", False):
+            request.environ[CSRF_FAILED] = True
+            return view(**(request.view_args or {}))  # type: ignore[misc]
+        return render_error(400)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        if error.code >= 500:
+            return _server_error(error)
+        response = render_error(error.code if error.code in MESSAGES else 400)
+        return response[0], error.code
+
+    @app.errorhandler(Exception)
+    def _server_error(error: Exception) -> Any:
+        if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
+            return _http(error)
+        current_app.logger.exception("unhandled error")
+        try:
+            db.session.rollback()
+        except Exception:  # the database may be what failed; the page must still render
+            current_app.logger.warning("rollback after error failed")
+        return render_error(500)

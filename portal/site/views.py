@@ -1,0 +1,61 @@
+"""The home page, the privacy notice and the health check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template
+from sqlalchemy import select, text
+
+from portal.campaigns.models import Campaign
+from portal.clock import local_today
+from portal.db import db
+from portal.notify.outbox import pending_count
+
+bp = Blueprint("site", __name__)
+
+
+@bp.route("/")
+def home() -> Any:
+    """Explain the ways to reach the city; show open campaigns."""
+    today = local_today()
+    campaigns = db.session.scalars(
+        select(Campaign)
+        .where(Campaign.opens_on <= today, Campaign.closes_on >= today)
+        .order_by(Campaign.closes_on)
+        .limit(3)
+    ).all()
+    return render_template("site/home.html", campaigns=campaigns)
+
+
+@bp.route("/privacy")
+def privacy() -> Any:
+    """The privacy notice citizens agree to before submitting."""
+    return render_template("site/privacy.html")
+
+
+def _index_state() -> str:
+    path = Path(current_app.config["SEARCH_INDEX_DIR"])
+    if not path.is_dir():
+        return "missing"
+    return "ok" if os.access(path, os.W_OK) else "read-only"
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    """Report the database, the search index folder and the mail queue, as JSON."""
+    checks: dict[str, Any] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+        checks["mail_queue"] = pending_count(db.session)
+    except Exception:  # report, never raise: this is what the load balancer asks
+        db.session.rollback()
+        checks["database"] = "error"
+        checks["mail_queue"] = None
+    checks["search_index"] = _index_state()
+    healthy = checks["database"] == "ok" and checks["search_index"] == "ok"
+    body = {"status": "ok" if healthy else "degraded", **checks}
+    return jsonify(body), 200 if checks["database"] == "ok" else 503

@@ -1,0 +1,249 @@
+"""Shared fixtures: an app on a real database (SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set), a CSRF-enforcing client, and a real SMTP server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+import portal.models  # noqa: F401,I001  (complete metadata for truncation)
+from portal import create_app
+from portal.db import Base, alembic_config, db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+TEST_PII_KEY = Fernet.generate_key().decode()
+
+
+# --- the database, migrated once per backend with Alembic ----------------------------------
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> str:
+    from alembic import command
+
+    if request.param == "postgresql":
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(Base.metadata.sorted_tables):
+                    conn.execute(table.delete())
+        engine.dispose()
+
+
+# --- a real SMTP server in-process ------------------------------------------------------
+
+@dataclass
+class Mailbox:
+    """Messages the in-process SMTP server received."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[Any] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.envelopes.append(envelope)
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+            self.envelopes.clear()
+
+    def body(self, index: int = -1) -> str:
+        part = self.messages[index].get_body(preferencelist=("plain",))
+        return part.get_content() if part else ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SMTPServer:
+    """An aiosmtpd server that tests can stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        if self.controller is None:
+            self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SMTPServer) -> Iterator[SMTPServer]:
+    """The running SMTP server with an empty mailbox; restarted if a test stopped it."""
+    smtp_server.start()
+    smtp_server.mailbox.clear()
+    yield smtp_server
+    smtp_server.start()
+
+
+# --- the app ----------------------------------------------------------------------------
+
+@pytest.fixture
+def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
+             ) -> Iterator[Callable[..., Flask]]:
+    """Build an app on the test database; keyword arguments override configuration."""
+    apps: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        config = {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "DATABASE_URL": database_url,
+            "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+            "ATTACHMENT_DIR": str(tmp_path / "attachments"),
+            "SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "PII_KEY": TEST_PII_KEY,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp.port,
+            "OUTBOX_DISPATCH": "sync",
+            "SUBMIT_RATE_LIMIT": "1000 per hour",
+            "TRACK_RATE_LIMIT": "1000 per hour",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SITE_URL": "https://portal.test",
+        }
+        config.update(overrides)
+        Path(config["SEARCH_INDEX_DIR"]).mkdir(parents=True, exist_ok=True)
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        _empty_tables(apps[0])
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session of the test's own, inside an app context, to arrange and inspect data.
+
+    Requests made meanwhile use their own sessions: commit what you arrange, and call
+    ``session.rollback()`` before reading what a request wrote (SQLite reads a snapshot).
+    """
+    with app.app_context():
+        own = db.new_session(app)
+        yield own
+        own.close()
+
+
+# --- data factories ----------------------------------------------------------------------
+
+@pytest.fixture
+def make_category(session: Session) -> Callable[..., Any]:
+    from portal.cases.models import Category
+
+    def factory(name: str = "交通出行", sort_order: int = 0) -> Category:
+        category = Category(name=name, sort_order=sort_order)
+        session.add(category)
+        session.commit()
+        return category
+
+    return factory
+
+
+@pytest.fixture
+def make_department(session: Session) -> Callable[..., Any]:
+    from portal.cases.models import Department
+
+    def factory(name: str = "市交通运输局") -> Department:
+        department = Department(name=name)
+        session.add(department)
+        session.commit()
+        return department
+
+    return factory
+
+
+@pytest.fixture
+def make_campaign(session: Session, make_department: Callable[..., Any]) -> Callable[..., Any]:
+    import datetime as dt
+
+    from portal.campaigns.models import Campaign
+    from portal.clock import local_today
+
+    def factory(opens_in_days: int = -5, closes_in_days: int = 30,
+                title: str = "老旧小区改造金点子征集") -> Campaign:
+        today = local_today()
+        campaign = Campaign(
+            title=title, description="围绕老旧小区改造征集建议。",
+            department=make_department(f"市住房和城乡建设委员会{opens_in_days}{closes_in_days}"),
+            opens_on=today + dt.timedelta(days=opens_in_days),
+            closes_on=today + dt.timedelta(days=closes_in_days),
+        )
+        session.add(campaign)
+        session.commit()
+        return campaign
+
+    return factory

@@ -1,0 +1,62 @@
+"""Helpers for tests that drive forms like a browser: tokens, valid form data."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_token)"[^>]*value="([^"]*)"')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The CSRF and idempotency tokens of the form in ``html``."""
+    return {name: value for name, value in _HIDDEN.findall(html)}
+
+
+def form_tokens(client: FlaskClient, url: str) -> dict[str, str]:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return hidden_fields(response.get_data(as_text=True))
+
+
+
+def letter_data(category_id: int, **overrides: Any) -> dict[str, Any]:
+    """A valid letter to the mayor, as the browser would post it (without tokens)."""
+    data = {
+        "kind": "complaint",
+        "category": str(category_id),
+        "title": "人民路夜间施工噪音扰民",
+        "content": "人民路地铁站工地每天晚上十一点以后仍在施工，噪音很大，影响周边居民休息。",
+        "location": "人民路地铁站东侧",
+        "name": "张伟",
+        "salutation": "先生",
+        "phone": "13800138000",
+        "email": "zhangwei@example.com",
+        "consent_publish": "y",
+        "consent_privacy": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def suggestion_data(category_id: int, **overrides: Any) -> dict[str, Any]:
+    """A valid suggestion, as the browser would post it (without tokens)."""
+    data = {
+        "category": str(category_id),
+        "title": "建议在老旧小区加装电梯",
+        "content": "老旧小区多为六层无电梯住宅，老年人上下楼十分困难。",
+        "proposal": "建议政府对加装电梯给予补贴，并简化审批流程，由街道统一协调。",
+        "benefit": "方便老年人出行，提升居民生活质量。",
+        "phone": "0571-87654321",
+        "consent_privacy": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """GET the form for its tokens, then POST ``data`` with them, like a browser."""
+    tokens = form_tokens(client, url)
+    return client.post(url, data={**tokens, **data}, **kwargs)
