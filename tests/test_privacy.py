@@ -1,0 +1,63 @@
+"""Citizens' personal data: encrypted at rest, never in URLs or logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.cases.models import Case
+from tests.helpers import letter_data, post_form
+
+PII = {"phone": "13912345678", "name": "欧阳娜娜", "email": "ouyang.nana@example.com"}
+
+
+@pytest.fixture
+def portal_log() -> Iterator[list[str]]:
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    logger = logging.getLogger("portal")
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
+@pytest.fixture
+def submitted(client: Any, make_category: Any, session: Any) -> Case:
+    response = post_form(client, "/mailbox/new", letter_data(make_category().id, **PII))
+    assert response.status_code == 303
+    session.rollback()
+    return session.scalars(select(Case)).one()
+
+
+def test_contact_data_is_encrypted_in_the_database(submitted, session):
+    raw = session.execute(text("SELECT name, phone, email FROM contacts")).one()
+    stored = " ".join(raw)
+    for value in PII.values():
+        assert value not in stored
+    assert submitted.contact.phone == PII["phone"]  # decrypted transparently
+
+
+def test_personal_data_never_appears_in_redirects_or_urls(client, make_category):
+    response = post_form(client, "/mailbox/new", letter_data(make_category().id, **PII))
+    location = response.headers["Location"]
+    for value in (*PII.values(), PII["phone"][-4:]):
+        assert value not in location
+
+
+def test_logs_of_a_submission_and_a_mail_failure_hold_no_personal_data(
+        client, make_category, smtp, portal_log):
+    smtp.stop()
+    post_form(client, "/mailbox/new", letter_data(make_category().id, **PII))
+    assert portal_log, "the failed mail should have been logged"
+    joined = "\n".join(portal_log)
+    for value in PII.values():
+        assert value not in joined
