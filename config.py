@@ -8,6 +8,7 @@ production refuses to start without them, see ``ProductionConfig``).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Callable
@@ -89,6 +90,14 @@ class Config:
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     ATTACHMENT_MAX_COUNT = 3
     TRACKING_LINK_MAX_AGE = 365 * 24 * 3600
+    FOLLOW_UP_LINK_MAX_AGE = 30 * 24 * 3600
+
+    # Staff sessions and the workflow.
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per 15 minutes")
+    # Working days to answer, per kind, as JSON: {"complaint": 15, ...}; see cases/deadlines.py.
+    DEADLINE_WORKING_DAYS = json.loads(_env("DEADLINE_WORKING_DAYS", "{}"))
+    FOLLOW_UP_AUTO_CLOSE_DAYS = _env_int("FOLLOW_UP_AUTO_CLOSE_DAYS", 7)
+    ESCALATE_AFTER_OVERDUE_DAYS = _env_int("ESCALATE_AFTER_OVERDUE_DAYS", 3)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

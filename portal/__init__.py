@@ -6,8 +6,33 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, load_config
+from portal import cli, logs, security, templating
+from portal.auth import access
+from portal.auth import cli as auth_cli
+from portal.auth.views import bp as auth_bp
+from portal.campaigns.views import bp as campaigns_bp
+from portal.cases import attachments, supervision
+from portal.cases.views import bp as cases_bp
+from portal.db import db as database
+from portal.extensions import csrf, limiter, mail
+from portal.forms import MAX_ID
+from portal.notify import outbox
+from portal.site import errors
+from portal.site.views import bp as site_bp
+from portal.staff.admin import bp as admin_bp
+from portal.staff.cases import bp as staff_cases_bp
+from portal.staff.intake import bp as intake_bp
+from portal.staff.queues import bp as queues_bp
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a positive id that fits the database's integer column."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -25,34 +50,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from portal import db, logs, security
-    from portal.extensions import csrf, limiter, mail
-
+    app.url_map.converters["id"] = IdConverter
     logs.init_app(app)
-    db.db.init_app(app)
+    database.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
-
-    from portal.cases import attachments
-    from portal.notify import outbox
-
+    access.init_app(app)
     outbox.init_app(app)
     attachments.init_app(app)
-
-    from portal import cli, templating
-
     templating.init_app(app)
     cli.init_app(app)
+    auth_cli.init_app(app)
+    supervision.init_app(app)
+    errors.init_app(app)
 
-    from portal.campaigns.views import bp as campaigns_bp
-    from portal.cases.views import bp as cases_bp
-    from portal.site.errors import init_app as init_errors
-    from portal.site.views import bp as site_bp
-
-    app.register_blueprint(site_bp)
-    app.register_blueprint(cases_bp)
-    app.register_blueprint(campaigns_bp)
-    init_errors(app)
+    for blueprint in (site_bp, cases_bp, campaigns_bp, auth_bp, queues_bp, staff_cases_bp,
+                      intake_bp, admin_bp):
+        app.register_blueprint(blueprint)
     return app

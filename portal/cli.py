@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal.db import db, upgrade_database
 from portal.notify.outbox import deliver_due, pending_count
@@ -13,6 +13,7 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Migrate the database to the newest schema (safe to run again)."""
     upgrade_database(current_app)
@@ -20,6 +21,7 @@ def init_db_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing if departments already exist.")
 def seed_demo_command(if_empty: bool) -> None:
     """Fill the database with a demonstration city: departments, staff, a campaign, cases."""

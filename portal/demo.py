@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from portal.auth.models import StaffRole, StaffUser
 from portal.campaigns.models import Campaign
-from portal.cases.models import Category, Department
-from portal.cases.services import Actor, ContactData, Submission, submit_case
-from portal.cases.workflow import Channel, Kind, Role
+from portal.cases.models import CannedReply, Category, Department
+from portal.cases.services import ContactData, Submission, submit_case
+from portal.cases.workflow import Actor, Channel, Kind, Role
 from portal.clock import local_today
 
 DEPARTMENTS = [
@@ -70,6 +70,18 @@ def seed_demo(session: Session) -> Iterator[str]:
         user.role_rows = [StaffRole(role=r) for r in roles]
         session.add(user)
         yield f"工作人员账号 {username:<10} 密码 {password}  （{'、'.join(r.label for r in roles)}）"
+
+    session.add_all([
+        CannedReply(title="已转交并将跟进", body="您好！您反映的问题已收悉，经核查，……。我们将持续跟进，"
+                    "如有疑问请拨打 12345 热线。感谢您对我市工作的关心和支持！"),
+        CannedReply(category=categories["交通出行"], title="信号配时调整",
+                    body="您好！经市交通运输局会同交警部门现场调查，……路口早高峰信号配时已于……调整，"
+                    "左转绿灯时长延长至……秒。感谢您的建议！"),
+        CannedReply(category=categories["社会保障"], title="政策咨询答复",
+                    body="您好！根据《……办法》规定，……。办理地点：市民服务中心……窗口；"
+                    "咨询电话：12345。"),
+    ])
+    yield "已添加 3 条常用答复模板。"
 
     today = local_today()
     session.add(Campaign(

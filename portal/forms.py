@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import unicodedata
 from typing import Any
 
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.form import SUBMIT_METHODS, _Auto
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.textclean import clean_text
@@ -18,12 +33,35 @@ def clean_block(value: Any) -> Any:
     return clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
+MAX_ID = 2**31 - 1  # the largest id any of our databases stores
+
+
 def coerce_id(value: Any) -> int | None:
-    """Coerce a database id from a select box; the empty placeholder and junk give None."""
+    """A database id from user input; the empty placeholder, junk and out-of-range give None."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
+
+
+class PortalForm(FlaskForm):
+    """Base of every form: text fields get text, file fields get files, JSON is ignored.
+
+    Flask-WTF would otherwise feed JSON numbers and lists, or an uploaded file posted
+    under a text field's name, to fields that expect a string.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is not _Auto:
+                return formdata
+            if request.method not in SUBMIT_METHODS:
+                return None
+            file_fields = {f.name for f in form if isinstance(f, FileField | MultipleFileField)}
+            files = MultiDict([(k, v) for k, v in request.files.items(multi=True)
+                               if k in file_fields])
+            return CombinedMultiDict((files, request.form))
 
 
 class ChoiceMixin:
@@ -87,3 +125,37 @@ def block_field(label: str, *, min_: int = 0, max_: int, need: bool = True, **kw
                 ) -> TextAreaField:
     validators = [required(label) if need else Optional(), text_length(min_, max_)]
     return TextAreaField(label, validators=validators, filters=[clean_block], **kw)
+
+
+class MultiChoiceField(SelectMultipleField):
+    """Several ids from a list; junk values are refused in Chinese, never with a 500."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [coerce_id(v) for v in valuelist]
+
+    def pre_validate(self, form: Any) -> None:
+        values = {v for v, *_ in self.iter_choices()}
+        if any(d is None or d not in values for d in self.data or []):
+            raise ValidationError("请从列表中选择")
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = unicodedata.normalize("NFKC", valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if raw:
+            try:
+                self.data = int(raw)
+            except ValueError as exc:
+                raise ValueError("请填写整数") from exc
+
+
+class LocalDateField(DateField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if raw:
+            try:
+                self.data = dt.date.fromisoformat(raw)
+            except ValueError as exc:
+                raise ValueError("请按“年-月-日”格式填写日期，例如 2026-10-08") from exc

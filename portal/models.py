@@ -1,12 +1,24 @@
 """Import every model so the metadata is complete (Alembic and relationship lookup)."""
 
-from portal.auth.models import StaffRole, StaffUser
+from portal.auth.models import SecurityEvent, StaffRole, StaffUser
 from portal.campaigns.models import Campaign
-from portal.cases.models import Attachment, Case, CaseEvent, Category, Contact, Department
+from portal.cases.models import (
+    Attachment,
+    CalendarDay,
+    CannedReply,
+    Case,
+    CaseEvent,
+    Category,
+    CoHandling,
+    Contact,
+    Department,
+    ExtensionRequest,
+)
 from portal.db import Base
 from portal.notify.models import OutboundMail
 
 __all__ = [
-    "Attachment", "Base", "Campaign", "Case", "CaseEvent", "Category", "Contact",
-    "Department", "OutboundMail", "StaffRole", "StaffUser",
+    "Attachment", "Base", "CalendarDay", "Campaign", "CannedReply", "Case", "CaseEvent",
+    "Category", "CoHandling", "Contact", "Department", "ExtensionRequest", "OutboundMail",
+    "SecurityEvent", "StaffRole", "StaffUser",
 ]

@@ -187,14 +187,17 @@ def runner(app: Flask) -> Any:
 
 
 @pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    """A session of the test's own, inside an app context, to arrange and inspect data.
+def session(app: Flask, make_app: Callable[..., Flask]) -> Iterator[Session]:
+    """A session of the test's own, to arrange and inspect data.
 
-    Requests made meanwhile use their own sessions: commit what you arrange, and call
-    ``session.rollback()`` before reading what a request wrote (SQLite reads a snapshot).
+    It lives in the app context of a twin app (same database and keys), so requests
+    made meanwhile get app contexts, ``g`` and sessions of their own, as in production.
+    Commit what you arrange; call ``session.rollback()`` before reading what a request
+    wrote (SQLite reads a snapshot).
     """
-    with app.app_context():
-        own = db.new_session(app)
+    twin = make_app()
+    with twin.app_context():
+        own = db.new_session(twin)
         yield own
         own.close()
 

@@ -60,3 +60,39 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any
     """GET the form for its tokens, then POST ``data`` with them, like a browser."""
     tokens = form_tokens(client, url)
     return client.post(url, data={**tokens, **data}, **kwargs)
+
+
+def make_staff(session: Any, username: str, *roles: Any, department: Any = None,
+               password: str = "correct horse battery staple", email: str | None = None) -> Any:
+    """Create a staff account with ``roles`` (Role members) and return it."""
+    from portal.auth.models import StaffRole, StaffUser
+
+    user = StaffUser(username=username, display_name=username, department=department,
+                     email=email)
+    user.set_password(password)
+    user.role_rows = [StaffRole(role=r) for r in roles]
+    session.add(user)
+    session.commit()
+    return user
+
+
+def login(client: FlaskClient, username: str,
+          password: str = "correct horse battery staple") -> Any:
+    """Sign in through the login form, with its CSRF token."""
+    tokens = form_tokens(client, "/staff/login")
+    return client.post("/staff/login", data={"username": username, "password": password,
+                                              "csrf_token": tokens["csrf_token"]})
+
+
+_FORM_CSRF = re.compile(r'name="([a-z_]*-?csrf_token)"[^>]*value="([^"]*)"')
+
+
+def act(client: FlaskClient, case_id: int, action: str, **fields: Any) -> Any:
+    """Post one workflow action from the case page, as the browser would."""
+    page = client.get(f"/staff/cases/{case_id}").get_data(as_text=True)
+    tokens = dict(_FORM_CSRF.findall(page))
+    token = tokens.get(f"{action}-csrf_token")
+    assert token, f"the case page offers no {action!r} form"
+    data = {f"{action}-{k}": v for k, v in fields.items()}
+    data[f"{action}-csrf_token"] = token
+    return client.post(f"/staff/cases/{case_id}/act/{action}", data=data)

@@ -1,19 +1,21 @@
-"""Staff accounts and their roles (the login itself comes with the back office)."""
+"""Staff accounts, their roles, and the security log of what staff did outside cases."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Department, enum_column
 from portal.cases.workflow import Role
 from portal.db import Base, UTCDateTime, utcnow
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2id with the library's current parameters
+_DUMMY_HASH = _hasher.hash("unknown-user-timing-equaliser")
 
 
 class StaffUser(Base):
@@ -22,19 +24,32 @@ class StaffUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))  # for escalations and notices
     password_hash: Mapped[str] = mapped_column(String(200))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped at logout and on role changes: every session issued before is void.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()
     role_rows: Mapped[list[StaffRole]] = relationship(
-        cascade="all, delete-orphan", back_populates="user"
+        cascade="all, delete-orphan", back_populates="user", lazy="selectin"
     )
+
+    # Flask-Login's user protocol.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_epoch}"
 
     @property
     def roles(self) -> frozenset[Role]:
         return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
@@ -42,8 +57,18 @@ class StaffUser(Base):
     def check_password(self, password: str) -> bool:
         try:
             return _hasher.verify(self.password_hash, password)
-        except (VerifyMismatchError, InvalidHashError):
+        except (VerificationError, InvalidHashError):
             return False
+
+    @staticmethod
+    def check_no_password(password: str) -> bool:
+        """Spend the same time as a real check, for unknown usernames."""
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_DUMMY_HASH, password + "x")
+        return False
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.username}>"
 
 
 class StaffRole(Base):
@@ -55,3 +80,22 @@ class StaffRole(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
 
     user: Mapped[StaffUser] = relationship(back_populates="role_rows")
+
+
+class SecurityEvent(Base):
+    """Append-only log of staff actions outside the case workflow (SECURITY.md A28).
+
+    Holds who, what, on which object, when, from where; never personal data values.
+    """
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    username: Mapped[str | None] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -27,7 +27,7 @@ def index() -> Any:
     return render_template("campaigns/index.html", groups=groups, today=today)
 
 
-@bp.route("/<int:campaign_id>")
+@bp.route("/<id:campaign_id>")
 def detail(campaign_id: int) -> Any:
     """Show one campaign and, while it is open, the way to take part."""
     campaign = db.session.get(Campaign, campaign_id) or abort(404)

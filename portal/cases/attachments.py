@@ -29,6 +29,13 @@ _NEW_FILES = "portal.attachments.new_files"
 Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
 
 
+def human_size(size: int) -> str:
+    """5242880 → '5 MB', 1572864 → '1.5 MB', 2048 → '2 KB'."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
 class UploadRejected(ValueError):
     """The upload is not acceptable; the message is shown to the citizen."""
 
@@ -44,7 +51,7 @@ class PreparedUpload:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
+def _strip_image_metadata(data: bytes, content_type: str, name: str) -> bytes:
     """Re-encode the image: EXIF (GPS position, camera owner) is not written back.
 
     Pillow writes EXIF only when asked to, so saving drops it; the EXIF rotation is
@@ -60,7 +67,7 @@ def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
                 upright.save(out, format="PNG")
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise UploadRejected("图片已损坏或无法识别，请换一张图片") from exc
+        raise UploadRejected(f"“{name}”已损坏或无法识别，请换一张图片") from exc
 
 
 def inspect_upload(upload: FileStorage, max_bytes: int) -> PreparedUpload:
@@ -68,7 +75,7 @@ def inspect_upload(upload: FileStorage, max_bytes: int) -> PreparedUpload:
     name = clean_text(os.path.basename(upload.filename or "")) or "附件"
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise UploadRejected(f"“{name}”超过 {max_bytes // (1024 * 1024)} MB，请压缩后再上传")
+        raise UploadRejected(f"“{name}”超过 {human_size(max_bytes)}，请压缩后再上传")
     if not data:
         raise UploadRejected(f"“{name}”是空文件")
     kind = filetype.guess(data)
@@ -79,7 +86,7 @@ def inspect_upload(upload: FileStorage, max_bytes: int) -> PreparedUpload:
         if b"%%EOF" not in data[-2048:]:
             raise UploadRejected(f"“{name}”不是完整的 PDF 文件")
     else:
-        data = _strip_image_metadata(data, content_type)
+        data = _strip_image_metadata(data, content_type, name)
     stem = Path(name).stem[:80] or "附件"
     return PreparedUpload(f"{stem}.{ALLOWED_TYPES[content_type]}", content_type, data)
 
@@ -114,6 +121,7 @@ def _remove_files(session: Session) -> None:
 def init_app(app: Flask) -> None:
     sessionmaker = app.extensions["portal.db"]
     event.listen(sessionmaker, "after_commit", _forget_files)
-    event.listen(sessionmaker, "after_rollback", _remove_files)
-    # A session closed without commit discards its work too.
-    event.listen(sessionmaker, "after_soft_rollback", lambda s, _t: _remove_files(s))
+    # Whenever an outermost transaction ends without a commit (rollback, or a session
+    # closed mid-transaction), the files it wrote go too; a commit has cleared the list.
+    event.listen(sessionmaker, "after_transaction_end",
+                 lambda s, t: _remove_files(s) if t.parent is None else None)

@@ -9,13 +9,13 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from portal.forms import (
     ChoiceField,
+    PortalForm,
     RadioChoiceField,
     block_field,
     chosen,
@@ -26,7 +26,7 @@ from portal.forms import (
 from portal.textclean import normalise_phone
 
 from .attachments import PreparedUpload, UploadRejected, inspect_upload
-from .workflow import Kind
+from .workflow import Channel, Kind, Satisfaction
 
 SALUTATIONS = [("", "不填"), ("先生", "先生"), ("女士", "女士")]
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -50,7 +50,7 @@ def _check_email(form: Any, field: Any) -> None:
         raise ValidationError("请填写正确的电子邮箱地址，例如 name@example.com") from exc
 
 
-class CaseForm(FlaskForm):
+class CaseForm(PortalForm):
     """What every citizen submission asks: contact data, consents, the anti-abuse fields."""
 
     category = ChoiceField("问题类别", coerce=coerce_id, validators=[chosen("问题类别")])
@@ -125,7 +125,7 @@ class SuggestionForm(CaseForm):
     benefit = block_field("预期效果", max_=2000, need=False)
 
 
-class TrackForm(FlaskForm):
+class TrackForm(PortalForm):
     """查询: tracking code plus the last four digits of the phone number."""
 
     tracking_code = StringField("受理编号", filters=[clean_line],
@@ -138,3 +138,25 @@ class TrackForm(FlaskForm):
         if not re.fullmatch(r"[0-9]{4}", digits):
             raise ValidationError("请填写 4 位数字")
         field.data = digits
+
+
+class IntakeForm(LetterForm):
+    """受理登记: an operator types in a case from the hotline, an event or a meeting."""
+
+    channel = RadioChoiceField("来源渠道", choices=[
+        (c.value, c.label) for c in (Channel.HOTLINE, Channel.COMMUNITY, Channel.MEETING)
+    ], default=Channel.HOTLINE.value, validators=[chosen("来源渠道")])
+    consent_privacy = BooleanField(
+        "已向市民告知《个人信息保护说明》",
+        validators=[DataRequired("请先向市民告知个人信息保护说明")],
+    )
+    on_spot_reply = block_field("当场答复内容", max_=5000, need=False,
+                                description="咨询类当场答复的，填写答复内容后直接办结为“已答复”")
+
+
+class SatisfactionForm(PortalForm):
+    """回访: the citizen rates how the case was handled, from the link in the reply mail."""
+
+    satisfaction = RadioChoiceField("您对办理结果是否满意", choices=Satisfaction.choices(),
+                                    validators=[chosen("评价")])
+    comment = block_field("意见和建议", max_=1000, need=False)

@@ -5,13 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, utcnow
 
-from .workflow import TRANSITIONS, Action, Adoption, Channel, Kind, Role, Satisfaction, Status
+from .workflow import (
+    TRANSITIONS,
+    Action,
+    Adoption,
+    Channel,
+    Kind,
+    Role,
+    Satisfaction,
+    Status,
+)
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -85,6 +104,20 @@ class Case(Base):
     # The hidden token of the form that created the case: a double click submits once.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
+    # Handling, set only by the workflow services.
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    overdue_notified_on: Mapped[dt.date | None] = mapped_column(Date)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)  # the department's draft
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str | None] = mapped_column(Text)  # what the citizen received
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    followed_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    follow_up_nonce: Mapped[str | None] = mapped_column(String(32))  # one-use survey link
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -100,6 +133,15 @@ class Case(Base):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
     )
+    owner: Mapped[StaffUser | None] = relationship()  # noqa: F821
+    co_handlings: Mapped[list[CoHandling]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CoHandling.id"
+    )
+    extensions: Mapped[list[ExtensionRequest]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="ExtensionRequest.id"
+    )
+    merged_into: Mapped[Case | None] = relationship(remote_side=[id], back_populates="merged")
+    merged: Mapped[list[Case]] = relationship(back_populates="merged_into")
 
     @property
     def is_suggestion(self) -> bool:
@@ -108,6 +150,22 @@ class Case(Base):
     @property
     def public_events(self) -> list[CaseEvent]:
         return [e for e in self.events if e.is_public]
+
+    @property
+    def co_department_ids(self) -> frozenset[int]:
+        return frozenset(c.department_id for c in self.co_handlings)
+
+    @property
+    def pending_extension(self) -> ExtensionRequest | None:
+        return next((x for x in self.extensions if x.status == "pending"), None)
+
+    @property
+    def has_pending_extension(self) -> bool:
+        return self.pending_extension is not None
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """The department's deadline passed while the case is still with it."""
+        return self.due_on is not None and self.status == Status.ASSIGNED and today > self.due_on
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.status}>"
@@ -162,6 +220,8 @@ class CaseEvent(Base):
     to_status: Mapped[Status] = mapped_column(enum_column(Status, "to_status"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     actor_role: Mapped[Role] = mapped_column(enum_column(Role, "actor_role"))
+    # The lead department when the event happened (for per-department counts).
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     note: Mapped[str | None] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     ip_address: Mapped[str | None] = mapped_column(String(45))
@@ -169,7 +229,74 @@ class CaseEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[StaffUser | None] = relationship()  # noqa: F821
+    department: Mapped[Department | None] = relationship()
 
     @property
     def public_text(self) -> str | None:
         return TRANSITIONS[self.action].public_text
+
+
+class CoHandling(Base):
+    """协办: a department that adds its opinion while the lead department answers."""
+
+    __tablename__ = "co_handlings"
+    __table_args__ = (UniqueConstraint("case_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    opinion_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="co_handlings")
+    department: Mapped[Department] = relationship()
+
+
+class ExtensionRequest(Base):
+    """延期: a handler asks for more working days; a supervisor decides."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
+        CheckConstraint("days > 0", name="days_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="extensions")
+
+
+class CalendarDay(Base):
+    """An official day off or make-up working day from the State Council's yearly notice.
+
+    Rows override the ``chinese_calendar`` package; an admin enters next year's
+    schedule when it is announced (usually in November).
+    """
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(100), default="")
+
+
+class CannedReply(Base):
+    """A reply template an owner can start from, per category (or for all)."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+
+    category: Mapped[Category | None] = relationship()

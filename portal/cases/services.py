@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.clock import local_today
+from portal.db import utcnow
 from portal.logs import request_id
 from portal.notify.outbox import queue_mail
 from portal.urls import external_url
@@ -20,24 +21,16 @@ from portal.urls import external_url
 from .attachments import PreparedUpload, store_upload
 from .models import Attachment, Case, CaseEvent, Contact
 from .tracking import new_tracking_code, tracking_link_token
-from .workflow import TRANSITIONS, Action, Channel, Kind, Role, TransitionRefused, refusal
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a citizen, the system, or a staff member with their roles."""
-
-    role: Role
-    roles: frozenset[Role]
-    staff_id: int | None = None
-
-    @classmethod
-    def citizen(cls) -> Actor:
-        return cls(Role.CITIZEN, frozenset({Role.CITIZEN}))
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(Role.SYSTEM, frozenset({Role.SYSTEM}))
+from .workflow import (
+    TRANSITIONS,
+    Action,
+    Actor,
+    Channel,
+    Kind,
+    TransitionRefused,
+    acting_role,
+    refusal,
+)
 
 
 @dataclass
@@ -69,24 +62,32 @@ class Submission:
 
 def perform(session: Session, case: Case, action: Action, actor: Actor,
             note: str | None = None) -> CaseEvent:
-    """Apply one transition of the workflow table, with its audit event; raise if refused."""
-    reason = refusal(action, case, actor.roles)
+    """Apply one transition of the workflow table, with its audit event; raise if refused.
+
+    The only place a case's status changes. Callers (the verbs in ``handling``) set
+    the facts that belong to the action after this returns.
+    """
+    reason = refusal(action, case, actor)
     if reason is not None:
         raise TransitionRefused(reason)
     transition = TRANSITIONS[action]
-    acting_role = next((r for r in transition.roles if r in actor.roles), actor.role)
+    role = acting_role(action, case, actor)
+    assert role is not None
+    target = transition.target_from(case.status)
     event = CaseEvent(
         action=action,
         from_status=case.status,
-        to_status=transition.target,
+        to_status=target,
         actor_id=actor.staff_id,
-        actor_role=acting_role,
+        actor_role=role,
+        department_id=case.department_id,
         note=note,
         is_public=transition.public,
         ip_address=request.remote_addr if has_request_context() else None,
         request_id=request_id() if has_request_context() else None,
     )
-    case.status = transition.target
+    case.status = target
+    case.updated_at = utcnow()
     case.events.append(event)
     session.flush()
     return event

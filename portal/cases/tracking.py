@@ -42,7 +42,8 @@ def normalise_tracking_code(value: str) -> str | None:
     text = re.sub(r"[\s\-_—–]", "", text)
     if len(text) != 6 + RANDOM_SYMBOLS:
         return None
-    prefix, year, symbols = text[:2], text[2:6], text[6:].translate(_CONFUSABLE)
+    prefix, year, symbols = text[:2], text[2:6].translate(_CONFUSABLE), text[6:].translate(
+        _CONFUSABLE)
     match = _CODE.fullmatch(prefix + year + symbols)
     if not match or prefix not in PREFIX.values() or any(c not in ALPHABET for c in symbols):
         return None
@@ -65,3 +66,20 @@ def read_tracking_link_token(token: str) -> str | None:
     except BadSignature:
         return None
     return code if isinstance(code, str) else None
+
+
+def follow_up_serializer() -> URLSafeTimedSerializer:
+    """Signs the satisfaction-survey link: ``[case id, one-use nonce]``."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal.follow-up")
+
+
+def read_follow_up_token(token: str) -> tuple[int, str] | None:
+    try:
+        value = follow_up_serializer().loads(
+            token, max_age=current_app.config["FOLLOW_UP_LINK_MAX_AGE"])
+    except BadSignature:
+        return None
+    if (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
+            and isinstance(value[1], str)):
+        return value[0], value[1]
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from flask import (
@@ -22,15 +23,24 @@ from portal.campaigns.models import Campaign
 from portal.clock import local_today
 from portal.db import db
 from portal.extensions import limiter
+from portal.forms import coerce_id
 from portal.security import no_store
 from portal.site.errors import CSRF_FAILED
 
-from .forms import CaseForm, LetterForm, SuggestionForm, TrackForm, new_submission_token
+from .forms import (
+    CaseForm,
+    LetterForm,
+    SatisfactionForm,
+    SuggestionForm,
+    TrackForm,
+    new_submission_token,
+)
+from .handling import record_follow_up
 from .models import Case
 from .queries import case_by_tracking_code, case_for_citizen, category_choices
-from .services import Actor, ContactData, Submission, find_by_submission_token, submit_case
-from .tracking import read_tracking_link_token
-from .workflow import Channel, Kind
+from .services import ContactData, Submission, find_by_submission_token, submit_case
+from .tracking import read_follow_up_token, read_tracking_link_token
+from .workflow import Actor, Channel, Kind, Satisfaction
 
 bp = Blueprint("cases", __name__)
 
@@ -143,8 +153,9 @@ def new_letter() -> Any:
 def new_suggestion() -> Any:
     """Make a suggestion, on its own or inside a campaign (``?campaign=ID``)."""
     campaign = None
-    if request.args.get("campaign"):
-        campaign = db.session.get(Campaign, request.args.get("campaign", type=int) or 0)
+    if "campaign" in request.args:
+        campaign_id = coerce_id(request.args.get("campaign"))
+        campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
         if campaign is None:
             abort(404)
         if not campaign.is_open(local_today()):
@@ -203,3 +214,25 @@ def track_link(token: str) -> Any:
         flash("链接无效或已过期，请用受理编号和电话后四位查询。", "warning")
         return redirect(url_for("cases.track"))
     return render_template("cases/status.html", case=case)
+
+
+@bp.route("/follow-up/<token>", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+@no_store
+def follow_up(token: str) -> Any:
+    """Rate the handling of a case, once, from the signed link in the reply mail."""
+    found = read_follow_up_token(token)
+    case = db.session.get(Case, found[0]) if found else None
+    if case is None or found is None:
+        flash("评价链接无效或已过期。如需反映意见，请拨打 12345。", "warning")
+        return redirect(url_for("cases.track"))
+    if case.follow_up_nonce is None or not hmac.compare_digest(case.follow_up_nonce, found[1]):
+        return render_template("cases/follow_up_done.html", case=case, already=True)
+    form = SatisfactionForm()
+    if form.validate_on_submit():
+        record_follow_up(db.session, case, Actor.citizen(),
+                         Satisfaction(form.satisfaction.data), form.comment.data or None)
+        db.session.commit()
+        return render_template("cases/follow_up_done.html", case=case, already=False)
+    return render_template("cases/follow_up.html", case=case, form=form), (
+        400 if form.errors else 200)

@@ -91,13 +91,56 @@ class Action(LabelledEnum):
     FOLLOW_UP = ("follow_up", "回访")
     CLOSE = ("close", "办结")
     REOPEN = ("reopen", "重办")
+    OPINION = ("opinion", "协办意见")
+    SEND_BACK = ("send_back", "退回重办")
+    URGE = ("urge", "催办")
+    REQUEST_EXTENSION = ("request_extension", "申请延期")
+    DECIDE_EXTENSION = ("decide_extension", "审批延期")
+    SUPERVISE = ("supervise", "督办")
+    MERGE = ("merge", "并案")
+    NOTE = ("note", "内部备注")
+
+
+class Scope(enum.Enum):
+    """Whose case it must be, beyond the role: 首问首办 and department boundaries."""
+
+    ANY = "any"
+    OWNER = "owner"  # operators: only the owner (once there is one); supervisors: any
+    LEAD = "lead"  # handlers: only the lead department (主办)
+    CO = "co"  # handlers: only a co-handling department (协办)
 
 
 class CaseState(Protocol):
-    """What a guard may look at: the case's current facts, nothing else."""
+    """What the rules look at: the case's current facts, nothing else."""
 
     status: Status | None
     satisfaction: Satisfaction | None
+    owner_id: int | None
+    department_id: int | None
+
+    @property
+    def co_department_ids(self) -> frozenset[int]: ...
+
+    @property
+    def has_pending_extension(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a citizen, the system, or a staff member with roles and a department."""
+
+    role: Role
+    roles: frozenset[Role]
+    staff_id: int | None = None
+    department_id: int | None = None
+
+    @classmethod
+    def citizen(cls) -> Actor:
+        return cls(Role.CITIZEN, frozenset({Role.CITIZEN}))
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(Role.SYSTEM, frozenset({Role.SYSTEM}))
 
 
 Guard = Callable[[CaseState], str | None]
@@ -109,14 +152,23 @@ def _unsatisfied_only(case: CaseState) -> str | None:
     return None
 
 
+def _no_pending_extension(case: CaseState) -> str | None:
+    return "已有待审批的延期申请" if case.has_pending_extension else None
+
+
+def _pending_extension(case: CaseState) -> str | None:
+    return None if case.has_pending_extension else "没有待审批的延期申请"
+
+
 @dataclass(frozen=True)
 class Transition:
     """One row of the table: who may take ``action`` from which states, and where it leads."""
 
     action: Action
     sources: frozenset[Status | None]
-    target: Status
+    target: Status | None  # None: the status stays as it is
     roles: frozenset[Role]
+    scope: Scope
     public_text: str | None  # what the citizen's tracking page says; None: internal step
     guard: Guard | None = field(default=None, compare=False)
 
@@ -124,53 +176,104 @@ class Transition:
     def public(self) -> bool:
         return self.public_text is not None
 
+    def target_from(self, status: Status | None) -> Status:
+        target = self.target or status
+        assert target is not None
+        return target
 
-def _t(action: Action, sources: set[Status | None], target: Status, roles: set[Role],
-       public_text: str | None, guard: Guard | None = None) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), public_text, guard)
+
+S, R, A, SC = Status, Role, Action, Scope
+OWNERS = {R.OPERATOR, R.SUPERVISOR}
+STAFF = {R.OPERATOR, R.HANDLER, R.SUPERVISOR, R.MODERATOR, R.ADMIN}
+ALL_STATES: set[Status | None] = set(Status)
+WORKING = {S.ASSIGNED}
 
 
-S, R = Status, Role
-A = Action
-STAFF_OWNERS = {R.OPERATOR, R.SUPERVISOR}
+def _t(action: Action, sources: set[Status | None], target: Status | None, roles: set[Role],
+       scope: Scope, public_text: str | None, guard: Guard | None = None) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), scope, public_text,
+                      guard)
+
+
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in (
-        _t(A.SUBMIT, {None}, S.SUBMITTED, {R.CITIZEN, R.OPERATOR}, "您的诉求已提交，等待受理"),
-        _t(A.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, {R.OPERATOR}, "已受理，正在安排承办单位"),
-        _t(A.DECLINE, {S.SUBMITTED}, S.DECLINED, {R.OPERATOR}, "不予受理"),
-        _t(A.ASSIGN, {S.ACCEPTED}, S.ASSIGNED, STAFF_OWNERS, "已交承办单位办理"),
-        _t(A.TRANSFER, {S.ASSIGNED}, S.ASSIGNED, STAFF_OWNERS, "已转交其他承办单位办理"),
-        _t(A.RETURN, {S.ASSIGNED}, S.ACCEPTED, {R.HANDLER}, None),
-        _t(A.ANSWER, {S.ASSIGNED}, S.ANSWERED, {R.HANDLER}, None),
-        _t(A.REPLY, {S.ANSWERED, S.ACCEPTED}, S.REPLIED, STAFF_OWNERS, "已答复，请查看答复内容"),
-        _t(A.FOLLOW_UP, {S.REPLIED}, S.CLOSED, {R.CITIZEN, R.OPERATOR}, "已回访，诉求办结"),
-        _t(A.CLOSE, {S.REPLIED}, S.CLOSED, STAFF_OWNERS | {R.SYSTEM}, "诉求已办结"),
-        _t(A.REOPEN, {S.CLOSED}, S.ASSIGNED, STAFF_OWNERS, "已重新交办", _unsatisfied_only),
+        _t(A.SUBMIT, {None}, S.SUBMITTED, {R.CITIZEN, R.OPERATOR}, SC.ANY,
+           "您的诉求已提交，等待受理"),
+        _t(A.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, {R.OPERATOR}, SC.ANY, "已受理，正在安排承办单位"),
+        _t(A.DECLINE, {S.SUBMITTED}, S.DECLINED, {R.OPERATOR}, SC.ANY, "不予受理"),
+        _t(A.MERGE, {S.SUBMITTED, S.ACCEPTED}, S.CLOSED, OWNERS, SC.OWNER,
+           "与相同诉求合并办理，答复将一并告知您"),
+        _t(A.ASSIGN, {S.ACCEPTED}, S.ASSIGNED, OWNERS, SC.OWNER, "已交承办单位办理"),
+        _t(A.TRANSFER, {S.ASSIGNED}, S.ASSIGNED, OWNERS, SC.OWNER, "已转交其他承办单位办理"),
+        _t(A.RETURN, {S.ASSIGNED}, S.ACCEPTED, {R.HANDLER}, SC.LEAD, None),
+        _t(A.OPINION, WORKING, None, {R.HANDLER}, SC.CO, None),
+        _t(A.ANSWER, WORKING, S.ANSWERED, {R.HANDLER}, SC.LEAD, None),
+        _t(A.SEND_BACK, {S.ANSWERED}, S.ASSIGNED, OWNERS, SC.OWNER, None),
+        _t(A.REPLY, {S.ANSWERED, S.ACCEPTED}, S.REPLIED, OWNERS, SC.OWNER,
+           "已答复，请查看答复内容"),
+        _t(A.FOLLOW_UP, {S.REPLIED}, S.CLOSED, {R.CITIZEN, R.OPERATOR}, SC.OWNER,
+           "已回访，诉求办结"),
+        _t(A.CLOSE, {S.REPLIED}, S.CLOSED, OWNERS | {R.SYSTEM}, SC.OWNER, "诉求已办结"),
+        _t(A.REOPEN, {S.CLOSED}, S.ASSIGNED, OWNERS, SC.OWNER, "已重新交办",
+           _unsatisfied_only),
+        _t(A.URGE, WORKING, None, OWNERS, SC.OWNER, None),
+        _t(A.REQUEST_EXTENSION, WORKING, None, {R.HANDLER}, SC.LEAD, None, _no_pending_extension),
+        _t(A.DECIDE_EXTENSION, WORKING, None, {R.SUPERVISOR}, SC.ANY, None, _pending_extension),
+        _t(A.SUPERVISE, WORKING, None, {R.SYSTEM, R.SUPERVISOR}, SC.ANY, None),
+        _t(A.NOTE, ALL_STATES, None, STAFF, SC.ANY, None),
     )
 }
 
-OPEN_STATUSES = frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.ANSWERED})
+_SCOPE_REFUSAL = {
+    Scope.OWNER: "只有首问负责人（受理人）或督办员可以{action}",
+    Scope.LEAD: "只有主办单位可以{action}",
+    Scope.CO: "只有协办单位可以{action}",
+}
 
 
-def refusal(action: Action, case: CaseState, roles: frozenset[Role] | set[Role]) -> str | None:
-    """Return why ``roles`` may not take ``action`` on ``case`` now, or None if allowed."""
+def _role_may(role: Role, t: Transition, case: CaseState, actor: Actor) -> bool:
+    """Whether ``actor`` acting in ``role`` is within the transition's scope."""
+    if role not in t.roles:
+        return False
+    if t.scope is Scope.OWNER and role is Role.OPERATOR:
+        return case.owner_id is None or case.owner_id == actor.staff_id
+    if t.scope is Scope.LEAD and role is Role.HANDLER:
+        return actor.department_id is not None and actor.department_id == case.department_id
+    if t.scope is Scope.CO and role is Role.HANDLER:
+        return actor.department_id in case.co_department_ids
+    return True
+
+
+def acting_role(action: Action, case: CaseState, actor: Actor) -> Role | None:
+    """The role in which ``actor`` may take ``action`` on ``case`` now, if any."""
+    t = TRANSITIONS[action]
+    return next((r for r in Role if r in actor.roles and _role_may(r, t, case, actor)), None)
+
+
+def refusal(action: Action, case: CaseState, actor: Actor) -> str | None:
+    """Return why ``actor`` may not take ``action`` on ``case`` now, or None if allowed."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         return f"未知操作：{action}"
     if case.status not in transition.sources:
         current = case.status.label if case.status else "未提交"
         return f"诉求当前状态为“{current}”，不能{action.label}"
-    if not transition.roles & set(roles):
+    if not transition.roles & actor.roles:
         return f"您的角色无权{action.label}"
+    if acting_role(action, case, actor) is None:
+        return _SCOPE_REFUSAL[transition.scope].format(action=action.label)
     if transition.guard is not None:
         return transition.guard(case)
     return None
 
 
-def allowed_actions(case: CaseState, roles: frozenset[Role] | set[Role]) -> list[Action]:
-    """The actions ``roles`` may take on ``case`` now, in table order."""
-    return [a for a in TRANSITIONS if refusal(a, case, roles) is None]
+def allowed_actions(case: CaseState, actor: Actor) -> list[Action]:
+    """The actions ``actor`` may take on ``case`` now, in table order."""
+    return [a for a in TRANSITIONS if refusal(a, case, actor) is None]
+
+
+OPEN_STATUSES = frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.ANSWERED})
 
 
 class TransitionRefused(Exception):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, render_template
-from flask_mail import Message
+from flask_mail import BadHeaderError, Message
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from .models import OutboundMail
 
 log = logging.getLogger(__name__)
 
+UNDELIVERABLE = (BadHeaderError, smtplib.SMTPRecipientsRefused, UnicodeError)
 CLAIM_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
 POLL_SECONDS = 60
@@ -53,7 +55,13 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).where(OutboundMail.sent_at.is_(None))) or 0
+    """Messages still to be sent (not those given up as undeliverable)."""
+    return session.scalar(select(func.count()).where(
+        OutboundMail.sent_at.is_(None), OutboundMail.failed_at.is_(None))) or 0
+
+
+def failed_count(session: Session) -> int:
+    return session.scalar(select(func.count()).where(OutboundMail.failed_at.is_not(None))) or 0
 
 
 @dataclass
@@ -84,7 +92,8 @@ def deliver_due(app: Flask, *, include_waiting: bool = False, limit: int | None 
     session = db.new_session(app)
     try:
         now = utcnow()
-        query = select(OutboundMail.id).where(OutboundMail.sent_at.is_(None))
+        query = select(OutboundMail.id).where(OutboundMail.sent_at.is_(None),
+                                              OutboundMail.failed_at.is_(None))
         if not include_waiting:
             query = query.where(OutboundMail.next_attempt_at <= now)
         query = query.order_by(OutboundMail.id).limit(limit or app.config["OUTBOX_BATCH"])
@@ -97,7 +106,12 @@ def deliver_due(app: Flask, *, include_waiting: bool = False, limit: int | None 
             try:
                 mail.send(Message(subject=row.subject, recipients=[row.recipient],
                                   body=row.body_text, html=row.body_html))
-            except Exception as exc:  # any SMTP, socket or header error: retry later
+            except UNDELIVERABLE as exc:  # retrying cannot fix the message itself
+                row.failed_at = utcnow()
+                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                report.failed += 1
+                log.error("mail %s is undeliverable: %s", row.id, type(exc).__name__)
+            except Exception as exc:  # any SMTP or socket error: retry later
                 row.next_attempt_at = utcnow() + backoff(row.attempts)
                 row.last_error = f"{type(exc).__name__}: {exc}"[:500]
                 report.failed += 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.cases.attachments import human_size
 from portal.db import db
 from portal.logs import request_id
 
@@ -17,7 +18,7 @@ MESSAGES = {
     403: ("无权访问", "您没有访问该页面的权限。"),
     404: ("页面不存在", "您访问的页面不存在或已被移除。"),
     405: ("请求方式不正确", "该页面不支持这种访问方式。"),
-    413: ("上传的内容过大", "单个附件不能超过 5 MB，最多 3 个。请压缩图片或减少附件后，用浏览器“后退”返回重新提交，您填写的文字仍在页面中。"),
+    413: ("上传的内容过大", "单个附件不能超过 {max_size}，最多 {max_count} 个。请压缩图片或减少附件后，用浏览器“后退”返回重新提交，您填写的文字仍在页面中。"),
     429: ("操作过于频繁", "您的操作过于频繁，请稍后再试。您填写的内容没有提交，可用浏览器“后退”返回页面，内容仍在。"),
     500: ("系统繁忙", "服务器出现了问题，我们已记录并将尽快处理。请稍后再试。"),
 }
@@ -25,6 +26,8 @@ MESSAGES = {
 
 def render_error(code: int) -> tuple[str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500])
+    message = message.format(max_size=human_size(current_app.config["ATTACHMENT_MAX_BYTES"]),
+                             max_count=current_app.config["ATTACHMENT_MAX_COUNT"])
     return render_template("errors/error.html", code=code, title=title, message=message,
                            request_id=request_id()), code
 
@@ -44,8 +47,12 @@ def init_app(app: Flask) -> None:
             return error
         if error.code >= 500:
             return _server_error(error)
-        response = render_error(error.code if error.code in MESSAGES else 400)
-        return response[0], error.code
+        body, _ = render_error(error.code if error.code in MESSAGES else 400)
+        response = make_response(body, error.code)
+        for name, value in error.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _server_error(error: Exception) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from portal.campaigns.models import Campaign
 from portal.clock import local_today
 from portal.db import db
-from portal.notify.outbox import pending_count
+from portal.notify.outbox import failed_count, pending_count
 
 bp = Blueprint("site", __name__)
 
@@ -51,10 +51,11 @@ def healthz() -> Any:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
         checks["mail_queue"] = pending_count(db.session)
+        checks["mail_failed"] = failed_count(db.session)
     except Exception:  # report, never raise: this is what the load balancer asks
         db.session.rollback()
         checks["database"] = "error"
-        checks["mail_queue"] = None
+        checks["mail_queue"] = checks["mail_failed"] = None
     checks["search_index"] = _index_state()
     healthy = checks["database"] == "ok" and checks["search_index"] == "ok"
     body = {"status": "ok" if healthy else "degraded", **checks}

@@ -26,6 +26,17 @@
     update();
   });
 
+  // A template picker fills its textarea (asking before it replaces typed text).
+  document.querySelectorAll("select[data-fill]").forEach(function (picker) {
+    picker.addEventListener("change", function () {
+      var target = document.getElementById(picker.getAttribute("data-fill"));
+      if (!target || !picker.value) return;
+      if (target.value.trim() && !window.confirm("用模板替换已填写的内容？")) return;
+      target.value = picker.value;
+      target.dispatchEvent(new Event("input"));
+    });
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });

@@ -1,0 +1,143 @@
+"""The case page of the back office and the workflow actions posted from it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal.auth.access import record_security_event
+from portal.cases.attachments import attachment_root
+from portal.cases.deadlines import missing_schedule_warning, working_days_left
+from portal.cases.handling import staff_actor
+from portal.cases.models import Attachment, CannedReply, Case, CaseEvent
+from portal.cases.workflow import Action, TransitionRefused, allowed_actions
+from portal.clock import local_today
+from portal.db import db
+
+from .actions import SPECS, build_form
+from .guard import protect
+from .queries import case_for_staff
+
+bp = protect(Blueprint("staff_cases", __name__, url_prefix="/staff/cases"))
+
+AUDIT_COLUMNS = ["时间", "诉求", "操作", "原状态", "新状态", "操作人", "角色", "承办单位",
+                 "说明", "IP", "请求编号"]
+
+
+def _load(case_id: int) -> Case:
+    case = case_for_staff(db.session, current_user, case_id)
+    if case is None:
+        abort(404)  # not "forbidden": another department's case ids reveal nothing
+    return case
+
+
+def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 200) -> Any:
+    actor = staff_actor(current_user)
+    actions = [a for a in allowed_actions(case, actor) if a in SPECS]
+    forms = {a: build_form(SPECS[a], db.session, case, formdata=None) for a in actions}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    today = local_today()
+    canned = db.session.scalars(
+        select(CannedReply).where((CannedReply.category_id == case.category_id)
+                                  | CannedReply.category_id.is_(None))
+    ).all() if Action.REPLY in actions or Action.ANSWER in actions else []
+    return render_template(
+        "staff/case.html", case=case, forms=forms, specs=SPECS, canned=canned,
+        days_left=working_days_left(db.session, today, case.due_on) if case.due_on else None,
+        overdue=case.is_overdue(today), warning=missing_schedule_warning(db.session, today),
+    ), status
+
+
+@bp.route("/<id:case_id>")
+def show(case_id: int) -> Any:
+    """Show a case with its letter, contact data, timeline and the actions allowed now."""
+    case = _load(case_id)
+    record_security_event("view_case", user=current_user, object_type="case", object_id=case.id)
+    db.session.commit()
+    return _render(case)
+
+
+@bp.route("/<id:case_id>/act/<action>", methods=["POST"])
+def act(case_id: int, action: str) -> Any:
+    """Take one workflow action on a case, if this staff member may take it now."""
+    case = _load(case_id)
+    try:
+        spec = SPECS[Action(action)]
+    except ValueError:
+        abort(404)
+    except KeyError:
+        abort(404)
+    form = build_form(spec, db.session, case)
+    if not form.validate_on_submit():
+        return _render(case, (spec.action, form), 400)
+    try:
+        spec.run(db.session, case, staff_actor(current_user), form)
+        db.session.commit()
+    except TransitionRefused as refused:
+        db.session.rollback()
+        flash(refused.reason, "error")
+        return redirect(url_for(".show", case_id=case_id), code=303)
+    flash(f"已{spec.action.label}。", "success")
+    if case_for_staff(db.session, current_user, case_id) is None:  # e.g. returned elsewhere
+        return redirect(url_for("queues.index"), code=303)
+    return redirect(url_for(".show", case_id=case_id), code=303)
+
+
+@bp.route("/<id:case_id>/attachments/<id:attachment_id>")
+def attachment(case_id: int, attachment_id: int) -> Response:
+    """Download a citizen's attachment, only for staff who may see the case."""
+    case = _load(case_id)
+    item = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
+                                                      Attachment.case_id == case.id))
+    if item is None:
+        abort(404)
+    path = attachment_root() / item.storage_key
+    if not Path(path).is_file():
+        abort(404)
+    record_security_event("download_attachment", user=current_user, object_type="attachment",
+                          object_id=item.id)
+    db.session.commit()
+    return send_file(path, mimetype=item.content_type, as_attachment=True,
+                     download_name=item.filename)
+
+
+def audit_csv(events: list[CaseEvent], filename: str) -> Response:
+    """The audit trail as CSV (UTF-8 with BOM, so spreadsheet software reads Chinese)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_COLUMNS)
+    for e in events:
+        writer.writerow([
+            e.created_at.isoformat(), e.case.tracking_code, e.action.label,
+            e.from_status.label if e.from_status else "", e.to_status.label,
+            e.actor.display_name if e.actor else e.actor_role.label, e.actor_role.label,
+            e.department.name if e.department else "", _csv_safe(e.note or ""),
+            e.ip_address or "", e.request_id or "",
+        ])
+    response = Response(out.getvalue(), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Keep spreadsheet formulas from running when the file is opened (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.route("/<id:case_id>/audit.csv")
+def case_audit(case_id: int) -> Response:
+    """Export one case's audit trail."""
+    case = _load(case_id)
+    record_security_event("export_audit", user=current_user, object_type="case",
+                          object_id=case.id)
+    db.session.commit()
+    return audit_csv(list(case.events), f"audit-case-{case.id}.csv")

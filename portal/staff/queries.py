@@ -1,0 +1,142 @@
+"""The back office's read side: who sees which cases, the work queues, filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from portal.auth.models import StaffUser
+from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
+from portal.cases.workflow import Action, Role, Status
+from portal.clock import city_zone
+
+
+def visible_to(user: StaffUser) -> ColumnElement[bool]:
+    """The one rule of who sees which cases (SECURITY.md A9)."""
+    if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    if user.has_role(Role.HANDLER) and user.department_id is not None:
+        clauses.append(Case.department_id == user.department_id)
+        clauses.append(exists().where(CoHandling.case_id == Case.id,
+                                      CoHandling.department_id == user.department_id))
+    if user.has_role(Role.MODERATOR):
+        clauses.append(and_(Case.consent_publish.is_(True),
+                            Case.status.in_([Status.REPLIED, Status.CLOSED])))
+    return or_(*clauses) if clauses else false()
+
+
+def case_for_staff(session: Session, user: StaffUser, case_id: int) -> Case | None:
+    """The case if ``user`` may see it; None (a 404) otherwise, so ids reveal nothing."""
+    return session.scalar(select(Case).where(Case.id == case_id, visible_to(user)))
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    label: str
+    roles: frozenset[Role]
+    where: Callable[[StaffUser, dt.date], ColumnElement[bool]]
+
+
+def _returned_to_owner(user: StaffUser, today: dt.date) -> ColumnElement[bool]:
+    last_is_return = (
+        select(CaseEvent.action).where(CaseEvent.case_id == Case.id)
+        .order_by(CaseEvent.id.desc()).limit(1).scalar_subquery()
+    ) == Action.RETURN.value
+    return and_(Case.status == Status.ACCEPTED, last_is_return)
+
+
+def _mine(user: StaffUser) -> ColumnElement[bool]:
+    return Case.owner_id == user.id if not user.has_role(Role.SUPERVISOR) else true()
+
+
+_OPERATORS = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+_HANDLERS = frozenset({Role.HANDLER})
+_ALL_STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.HANDLER, Role.ADMIN})
+
+QUEUES = [
+    Queue("new", "待受理", _OPERATORS, lambda u, d: Case.status == Status.SUBMITTED),
+    Queue("mine", "我受理的", frozenset({Role.OPERATOR}),
+          lambda u, d: and_(Case.owner_id == u.id, Case.status.not_in([Status.CLOSED,
+                                                                       Status.DECLINED]))),
+    Queue("department", "本单位办理", _HANDLERS,
+          lambda u, d: Case.status.in_([Status.ASSIGNED, Status.ANSWERED])),
+    Queue("due_soon", "即将到期", _ALL_STAFF,
+          lambda u, d: and_(Case.status == Status.ASSIGNED, Case.due_on >= d,
+                            Case.due_on <= d + dt.timedelta(days=3))),
+    Queue("overdue", "已超期", _ALL_STAFF,
+          lambda u, d: and_(Case.status == Status.ASSIGNED, Case.due_on < d)),
+    Queue("review", "待我审核", _OPERATORS,
+          lambda u, d: and_(_mine(u), or_(Case.status == Status.ANSWERED,
+                                          _returned_to_owner(u, d)))),
+    Queue("extensions", "延期待审批", frozenset({Role.SUPERVISOR}),
+          lambda u, d: exists().where(ExtensionRequest.case_id == Case.id,
+                                      ExtensionRequest.status == "pending")),
+    Queue("follow_up", "待回访", _OPERATORS,
+          lambda u, d: and_(_mine(u), Case.status == Status.REPLIED)),
+    Queue("all", "全部诉求", _ALL_STAFF, lambda u, d: true()),
+]
+QUEUES_BY_NAME = {q.name: q for q in QUEUES}
+
+
+def queues_for(user: StaffUser) -> list[Queue]:
+    return [q for q in QUEUES if user.has_role(*q.roles)]
+
+
+@dataclass
+class Filters:
+    channel: str | None = None
+    kind: str | None = None
+    category_id: int | None = None
+    department_id: int | None = None
+    status: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    q: str | None = None
+    sort: str = "newest"
+
+
+SORTS = {
+    "newest": (Case.submitted_at.desc(), "最新提交"),
+    "oldest": (Case.submitted_at.asc(), "最早提交"),
+    "due": (Case.due_on.asc().nulls_last(), "办理时限"),
+    "updated": (Case.updated_at.desc(), "最近更新"),
+}
+
+
+def queue_query(user: StaffUser, queue: Queue, filters: Filters, today: dt.date) -> Select:
+    query = select(Case).where(visible_to(user), queue.where(user, today))
+    f = filters
+    for column, value in ((Case.channel, f.channel), (Case.kind, f.kind),
+                          (Case.category_id, f.category_id),
+                          (Case.department_id, f.department_id), (Case.status, f.status)):
+        if value not in (None, ""):
+            query = query.where(column == value)
+    if f.date_from:
+        query = query.where(Case.submitted_at >= dt.datetime.combine(f.date_from, dt.time(),
+                                                                     city_zone()))
+    if f.date_to:
+        query = query.where(Case.submitted_at < dt.datetime.combine(
+            f.date_to + dt.timedelta(days=1), dt.time(), city_zone()))
+    if f.q:
+        term = f.q.strip()
+        like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Case.tracking_code == term.upper(),
+                                Case.title.ilike(like, escape="\\"),
+                                Case.content.ilike(like, escape="\\")))
+    order, _label = SORTS.get(f.sort, SORTS["newest"])
+    return query.order_by(order, Case.id.desc())
+
+
+def queue_counts(session: Session, user: StaffUser, today: dt.date) -> dict[str, int]:
+    return {
+        q.name: session.scalar(
+            select(func.count()).select_from(Case).where(visible_to(user), q.where(user, today))
+        ) or 0
+        for q in queues_for(user)
+    }

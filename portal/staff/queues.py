@@ -1,0 +1,68 @@
+"""The back office's start page and work queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.cases.deadlines import missing_schedule_warning
+from portal.cases.models import Category
+from portal.cases.workflow import Channel, Kind, Status
+from portal.clock import local_today
+from portal.db import db
+from portal.pagination import paginate
+
+from .actions import department_choices
+from .forms import FilterForm, set_choices
+from .guard import protect
+from .queries import QUEUES_BY_NAME, SORTS, Filters, queue_counts, queue_query, queues_for
+
+bp = protect(Blueprint("queues", __name__, url_prefix="/staff"))
+
+
+@bp.route("/")
+def index() -> Any:
+    """The dashboard: how many cases wait in each of my queues."""
+    today = local_today()
+    return render_template(
+        "staff/dashboard.html", queues=queues_for(current_user),
+        counts=queue_counts(db.session, current_user, today),
+        warning=missing_schedule_warning(db.session, today),
+    )
+
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(request.args)
+    set_choices(form.channel, Channel.choices())
+    set_choices(form.kind, Kind.choices())
+    set_choices(form.status, Status.choices())
+    set_choices(form.category, [(c.id, c.name) for c in db.session.scalars(
+        select(Category).order_by(Category.sort_order, Category.id))])
+    set_choices(form.department, department_choices(db.session))
+    form.sort.choices = [(k, label) for k, (_, label) in SORTS.items()]
+    return form
+
+
+@bp.route("/queues/<name>")
+def queue(name: str) -> Any:
+    """One work queue, with filters, search, sorting and pagination."""
+    q = QUEUES_BY_NAME.get(name)
+    if q is None or q not in queues_for(current_user):
+        abort(404)
+    form = _filter_form()
+    valid = form.validate()
+    filters = Filters(
+        channel=form.channel.data or None, kind=form.kind.data or None,
+        category_id=form.category.data, department_id=form.department.data,
+        status=form.status.data or None, date_from=form.date_from.data,
+        date_to=form.date_to.data, q=form.q.data or None, sort=form.sort.data or "newest",
+    ) if valid else Filters()
+    today = local_today()
+    page = paginate(db.session, queue_query(current_user, q, filters, today),
+                    request.args.get("page", 1, type=int), per_page=20)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("staff/queue.html", queue=q, page=page, form=form, args=args,
+                           today=today, queues=queues_for(current_user))
