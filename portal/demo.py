@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.auth.models import StaffRole, StaffUser
+from portal.auth.services import create_staff
 from portal.campaigns.models import Campaign
 from portal.cases.models import CannedReply, Category, Department
 from portal.cases.services import ContactData, Submission, submit_case
@@ -64,11 +64,8 @@ def seed_demo(session: Session) -> Iterator[str]:
 
     for username, display, roles, dept in STAFF:
         password = secrets.token_urlsafe(12)
-        user = StaffUser(username=username, display_name=display,
-                         department=departments[dept] if dept else None)
-        user.set_password(password)
-        user.role_rows = [StaffRole(role=r) for r in roles]
-        session.add(user)
+        create_staff(session, username=username, roles=roles, password=password,
+                     display_name=display, department=departments[dept] if dept else None)
         yield f"工作人员账号 {username:<10} 密码 {password}  （{'、'.join(r.label for r in roles)}）"
 
     session.add_all([

@@ -20,7 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.textclean import clean_text
 
@@ -96,6 +96,11 @@ def required(what: str) -> DataRequired:
 
 def chosen(what: str) -> DataRequired:
     return DataRequired(message=f"请选择{what}")
+
+
+def given(what: str, verb: str = "填写") -> InputRequired:
+    """Required, for fields whose own parsing error must not be replaced (dates, numbers)."""
+    return InputRequired(message=f"请{verb}{what}")
 
 
 class LengthWithCount(Length):

@@ -169,6 +169,8 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
     yield factory
     if apps:
         _empty_tables(apps[0])
+    for made in apps:  # give every pooled connection back (PostgreSQL counts them)
+        made.extensions["portal.db"].kw["bind"].dispose()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def _login_limit() -> str:
 
 
 def _failed(response: Response) -> bool:
-    return response.status_code != 303
+    return response.status_code >= 400
 
 
 def _account_key() -> str:
@@ -64,7 +64,8 @@ def login() -> Any:
             record_security_event("login", user=user)
             db.session.commit()
             return redirect(next_url, code=303)
-        record_security_event("login_failed", username=form.username.data)
+        # What was typed may be a password in the wrong box: log only real usernames.
+        record_security_event("login_failed", username=user.username if user else None)
         db.session.commit()
         form.password.errors = ["用户名或密码不正确"]
     return render_template("auth/login.html", form=form), 200 if not form.errors else 401

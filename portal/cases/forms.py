@@ -43,7 +43,7 @@ def _check_phone(form: Any, field: Any) -> None:
     field.data = phone
 
 
-def _check_email(form: Any, field: Any) -> None:
+def check_email(form: Any, field: Any) -> None:
     try:
         field.data = validate_email(field.data, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -60,7 +60,7 @@ class CaseForm(PortalForm):
     phone = StringField("联系电话", filters=[clean_line],
                         validators=[DataRequired("请填写联系电话，用于查询办理进度和回访"),
                                     _check_phone])
-    email = StringField("电子邮箱", filters=[clean_line], validators=[Optional(), _check_email])
+    email = StringField("电子邮箱", filters=[clean_line], validators=[Optional(), check_email])
     attachments = MultipleFileField("附件")
     consent_publish = BooleanField("同意在隐去个人信息后，将我的来信和答复公开在“回音壁”上")
     consent_privacy = BooleanField(

@@ -74,8 +74,7 @@ def decline_case(session: Session, case: Case, actor: Actor, reason: str, detail
     return event
 
 
-def _set_handlers(session: Session, case: Case, lead: Department,
-                  co_departments: Iterable[Department]) -> None:
+def _set_handlers(case: Case, lead: Department, co_departments: Iterable[Department]) -> None:
     case.department = lead
     case.co_handlings = [CoHandling(department=d) for d in co_departments if d.id != lead.id]
 
@@ -99,7 +98,7 @@ def assign_case(session: Session, case: Case, actor: Actor, lead: Department,
                 note: str | None = None) -> CaseEvent:
     """交办 to a lead department (主办) and co-handlers (协办), with a working-day deadline."""
     event = perform(session, case, Action.ASSIGN, actor, note=note)
-    _set_handlers(session, case, lead, co_departments)
+    _set_handlers(case, lead, co_departments)
     _start_clock(session, case, days)
     event.department_id = lead.id
     _notify_assignment(session, case, "交办")
@@ -112,7 +111,8 @@ def transfer_case(session: Session, case: Case, actor: Actor, lead: Department,
     if lead.id == case.department_id:
         raise TransitionRefused("请选择另一个承办单位")
     event = perform(session, case, Action.TRANSFER, actor, note=note)
-    _set_handlers(session, case, lead, [c.department for c in case.co_handlings])
+    case.department = lead  # co-handlers stay, with their opinions
+    case.co_handlings = [c for c in case.co_handlings if c.department_id != lead.id]
     _start_clock(session, case, None)
     event.department_id = lead.id
     _notify_assignment(session, case, "转办")
@@ -243,6 +243,7 @@ def decide_extension(session: Session, case: Case, actor: Actor, approve: bool,
     if approve and case.due_on is not None:
         case.due_on = due_date(session, case.due_on, pending.days)
         case.overdue_notified_on = None
+        case.escalated_at = None
     return event
 
 

@@ -24,8 +24,15 @@ MESSAGES = {
 }
 
 
+# Messages for a status on one endpoint, where the general one would mislead.
+ENDPOINT_MESSAGES = {
+    (429, "auth.login"): ("登录已暂时锁定", "登录失败次数过多，为保护账号安全，该账号或本机的登录已暂时锁定 15 分钟，请稍后再试。忘记密码请联系系统管理员。"),
+}
+
+
 def render_error(code: int) -> tuple[str, int]:
-    title, message = MESSAGES.get(code, MESSAGES[500])
+    title, message = ENDPOINT_MESSAGES.get((code, request.endpoint or ""),
+                                           MESSAGES.get(code, MESSAGES[500]))
     message = message.format(max_size=human_size(current_app.config["ATTACHMENT_MAX_BYTES"]),
                              max_count=current_app.config["ATTACHMENT_MAX_COUNT"])
     return render_template("errors/error.html", code=code, title=title, message=message,

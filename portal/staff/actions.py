@@ -9,6 +9,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.validators import DataRequired
 
 from portal.cases import handling as h
 from portal.cases.models import Case, Department
@@ -42,6 +43,12 @@ def _prepare_assign(form: Any, session: Session, case: Case) -> None:
 def _prepare_transfer(form: Any, session: Session, case: Case) -> None:
     f.set_choices(form.department, [c for c in department_choices(session)
                                     if c[0] != case.department_id], "请选择")
+
+
+def _prepare_answer(form: Any, session: Session, case: Case) -> None:
+    if case.is_suggestion:  # refused beside the field, with the answer kept
+        form.adoption.validators = [DataRequired("建议类诉求必须选择采纳情况")]
+        form.adoption.flags.required = True
 
 
 def _prepare_reply(form: Any, session: Session, case: Case) -> None:
@@ -92,7 +99,7 @@ SPECS: dict[Action, ActionSpec] = {s.action: s for s in (
                lambda s, c, a, form: h.answer_case(
                    s, c, a, form.answer.data,
                    Adoption(form.adoption.data) if form.adoption.data else None),
-               "提交答复", primary=True),
+               "提交答复", _prepare_answer, primary=True),
     ActionSpec(Action.SEND_BACK, f.ReasonForm,
                lambda s, c, a, form: h.send_back_answer(s, c, a, form.reason.data), "退回重办"),
     ActionSpec(Action.REPLY, f.ReplyForm,

@@ -1,30 +1,50 @@
-"""Administration: the holiday calendar and the audit export by period."""
+"""Administration: departments, categories, accounts, the holiday calendar, audit export."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import PasswordField, StringField
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.access import record_security_event, requires
-from portal.cases.models import CalendarDay, CaseEvent
+from portal.auth.models import StaffUser
+from portal.auth.services import STAFF_ROLES, AccountRefused, create_staff, set_active
+from portal.cases.forms import check_email
+from portal.cases.models import CalendarDay, CaseEvent, Category, Department
 from portal.cases.workflow import Role
 from portal.clock import city_zone, local_today
 from portal.db import db
-from portal.forms import LocalDateField, PortalForm, RadioChoiceField, chosen, line_field
+from portal.forms import (
+    ChoiceField,
+    LocalDateField,
+    MultiChoiceField,
+    PortalForm,
+    RadioChoiceField,
+    WholeNumberField,
+    chosen,
+    clean_line,
+    coerce_id,
+    given,
+    line_field,
+)
 
+from .actions import department_choices
 from .cases import audit_csv
+from .forms import ConfirmForm, set_choices
 from .guard import protect
 
 bp = protect(Blueprint("admin", __name__, url_prefix="/staff/admin"))
 
 
 class CalendarDayForm(PortalForm):
-    day = LocalDateField("日期", validators=[chosen("日期")])
+    day = LocalDateField("日期", validators=[given("日期", "选择")])
     is_working = RadioChoiceField("类型", choices=[("0", "放假"), ("1", "调休上班")],
                                   validators=[chosen("类型")])
     note = line_field("说明", max_=100, need=False, description="例如：国庆节、国庆节调休")
@@ -34,8 +54,8 @@ class PeriodForm(PortalForm):
     class Meta:
         csrf = False
 
-    date_from = LocalDateField("开始日期", validators=[chosen("开始日期")])
-    date_to = LocalDateField("结束日期", validators=[chosen("结束日期")])
+    date_from = LocalDateField("开始日期", validators=[given("开始日期", "选择")])
+    date_to = LocalDateField("结束日期", validators=[given("结束日期", "选择")])
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
@@ -82,3 +102,112 @@ def audit() -> Any:
         return audit_csv(list(events),
                          f"audit-{form.date_from.data}-{form.date_to.data}.csv")
     return render_template("staff/audit.html", form=form), 400 if form.errors else 200
+
+
+class DepartmentForm(PortalForm):
+    name = line_field("单位名称", min_=2, max_=100)
+    email = StringField("通知邮箱", filters=[clean_line], validators=[Optional(), check_email],
+                        description="交办、催办和超期提醒发送到这里")
+
+
+class CategoryForm(PortalForm):
+    name = line_field("类别名称", min_=2, max_=100)
+    sort_order = WholeNumberField("排序", validators=[Optional()], default=0)
+
+
+class AccountForm(PortalForm):
+    username = line_field("用户名", min_=3, max_=64)
+    display_name = line_field("姓名", max_=64)
+    email = StringField("邮箱", filters=[clean_line], validators=[Optional(), check_email])
+    roles = MultiChoiceField("角色", choices=[(i, r.label) for i, r in enumerate(STAFF_ROLES, 1)],
+                             validators=[chosen("角色")], widget=ListWidget(prefix_label=False),
+                             option_widget=CheckboxInput())
+    department = ChoiceField("所属单位", coerce=coerce_id, validators=[Optional()])
+    password = PasswordField("初始密码", validators=[chosen("初始密码")],
+                             description="至少 12 个字符；请当面或电话告知本人")
+
+
+def _unique_name(model: Any, name: str) -> bool:
+    return db.session.scalar(select(model.id).where(model.name == name)) is None
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def departments() -> Any:
+    """List the departments and add one."""
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        if _unique_name(Department, form.name.data):
+            db.session.add(Department(name=form.name.data, email=form.email.data or None))
+            record_security_event("add_department", user=current_user, object_type="department")
+            db.session.commit()
+            flash(f"已添加承办单位“{form.name.data}”。", "success")
+            return redirect(url_for(".departments"), code=303)
+        form.name.errors = ["已有同名的承办单位"]
+    rows = db.session.scalars(select(Department).order_by(Department.id)).all()
+    return render_template("staff/admin_departments.html", form=form, rows=rows), (
+        400 if form.errors else 200)
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def categories() -> Any:
+    """List the categories citizens choose from and add one."""
+    form = CategoryForm()
+    if form.validate_on_submit():
+        if _unique_name(Category, form.name.data):
+            db.session.add(Category(name=form.name.data, sort_order=form.sort_order.data or 0))
+            record_security_event("add_category", user=current_user, object_type="category")
+            db.session.commit()
+            flash(f"已添加类别“{form.name.data}”。", "success")
+            return redirect(url_for(".categories"), code=303)
+        form.name.errors = ["已有同名的类别"]
+    rows = db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)).all()
+    return render_template("staff/admin_categories.html", form=form, rows=rows), (
+        400 if form.errors else 200)
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def accounts() -> Any:
+    """List staff accounts and create one."""
+    form = AccountForm()
+    set_choices(form.department, department_choices(db.session), "无（市级受理、督办等）")
+    if form.validate_on_submit():
+        department = db.session.get(Department, form.department.data or 0)
+        try:
+            user = create_staff(
+                db.session, username=form.username.data, display_name=form.display_name.data,
+                roles=[STAFF_ROLES[i - 1] for i in form.roles.data], password=form.password.data,
+                department=department, email=form.email.data or None)
+        except AccountRefused as refused:
+            field = form.password if "密码" in str(refused) else form.username
+            field.errors = [str(refused)]
+        else:
+            record_security_event("create_account", user=current_user, object_type="staff_user",
+                                  object_id=user.id)
+            db.session.commit()
+            flash(f"已创建账号 {user.username}。", "success")
+            return redirect(url_for(".accounts"), code=303)
+    rows = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
+    return render_template("staff/admin_accounts.html", form=form, rows=rows,
+                           toggle=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/accounts/<id:user_id>/active", methods=["POST"])
+@requires(Role.ADMIN)
+def toggle_account(user_id: int) -> Any:
+    """Disable an account (its sessions end at once) or enable it again."""
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        flash("不能停用自己的账号。", "error")
+        return redirect(url_for(".accounts"), code=303)
+    if ConfirmForm().validate_on_submit():
+        set_active(user, not user.is_active)
+        record_security_event("enable_account" if user.is_active else "disable_account",
+                              user=current_user, object_type="staff_user", object_id=user.id)
+        db.session.commit()
+        flash(f"已{'启用' if user.is_active else '停用'}账号 {user.username}。", "success")
+    return redirect(url_for(".accounts"), code=303)
