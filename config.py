@@ -76,6 +76,8 @@ class Config:
     # after commit in the same process (tests); "off": only `flask mail flush`.
     OUTBOX_DISPATCH = _env("OUTBOX_DISPATCH", "thread")
     OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
+    # The same three modes for applying published changes to this node's search index.
+    SEARCH_DISPATCH = _env("SEARCH_DISPATCH", "thread")
 
     # Rate limits (Flask-Limiter); Redis in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")

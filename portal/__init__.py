@@ -20,12 +20,17 @@ from portal.db import db as database
 from portal.extensions import csrf, limiter, mail
 from portal.forms import MAX_ID
 from portal.notify import outbox
+from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp
 from portal.staff.admin import bp as admin_bp
 from portal.staff.cases import bp as staff_cases_bp
 from portal.staff.intake import bp as intake_bp
+from portal.staff.publication import bp as moderation_bp
 from portal.staff.queues import bp as queues_bp
+from portal.wall import importer
+from portal.wall.api import bp as api_bp
+from portal.wall.views import bp as wall_bp
 
 
 class IdConverter(IntegerConverter):
@@ -59,6 +64,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     access.init_app(app)
     outbox.init_app(app)
+    projection.init_app(app)
+    importer.init_app(app)
     attachments.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
@@ -66,7 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     supervision.init_app(app)
     errors.init_app(app)
 
-    for blueprint in (site_bp, cases_bp, campaigns_bp, auth_bp, queues_bp, staff_cases_bp,
-                      intake_bp, admin_bp):
+    for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
+                      staff_cases_bp, intake_bp, admin_bp, moderation_bp):
         app.register_blueprint(blueprint)
     return app

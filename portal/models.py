@@ -16,9 +16,10 @@ from portal.cases.models import (
 )
 from portal.db import Base
 from portal.notify.models import OutboundMail
+from portal.wall.models import Publication, SearchOutbox
 
 __all__ = [
     "Attachment", "Base", "CalendarDay", "Campaign", "CannedReply", "Case", "CaseEvent",
     "Category", "CoHandling", "Contact", "Department", "ExtensionRequest", "OutboundMail",
-    "SecurityEvent", "StaffRole", "StaffUser",
+    "Publication", "SearchOutbox", "SecurityEvent", "StaffRole", "StaffUser",
 ]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
+from portal.cases.workflow import Channel, Kind
 from portal.clock import to_local
 
 
@@ -26,5 +27,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date)
 
     @app.context_processor
-    def _site() -> dict[str, str]:
-        return {"site_name": app.config["SITE_NAME"], "city_name": app.config["CITY_NAME"]}
+    def _site() -> dict[str, object]:
+        return {"site_name": app.config["SITE_NAME"], "city_name": app.config["CITY_NAME"],
+                "kinds": Kind.choices(), "channels": Channel.choices()}

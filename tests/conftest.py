@@ -154,6 +154,7 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp.port,
             "OUTBOX_DISPATCH": "sync",
+            "SEARCH_DISPATCH": "sync",
             "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would drop mail when TESTING
             "SUBMIT_RATE_LIMIT": "1000 per hour",
             "TRACK_RATE_LIMIT": "1000 per hour",

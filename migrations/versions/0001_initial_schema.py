@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 05:56:34.861548
+Create Date: 2026-11-26 06:43:37.514579
 """
 
 from collections.abc import Sequence
@@ -43,6 +43,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_departments')),
     sa.UniqueConstraint('name', name=op.f('uq_departments_name'))
     )
+    op.create_table('search_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('publication_id', sa.Integer(), nullable=False),
+    sa.Column('op', sa.String(length=10), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_outbox'))
+    )
+    with op.batch_alter_table('search_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_search_outbox_publication_id'), ['publication_id'], unique=False)
+
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -108,6 +118,7 @@ def upgrade() -> None:
     sa.Column('closed_at', portal.db.UTCDateTime(), nullable=True),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('external_id', sa.String(length=100), nullable=True),
     sa.Column('submitted_at', portal.db.UTCDateTime(), nullable=False),
     sa.Column('updated_at', portal.db.UTCDateTime(), nullable=False),
     sa.CheckConstraint('length(content) > 0', name=op.f('ck_cases_content_not_empty')),
@@ -118,6 +129,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['merged_into_id'], ['cases.id'], name=op.f('fk_cases_merged_into_id_cases')),
     sa.ForeignKeyConstraint(['owner_id'], ['staff_users.id'], name=op.f('fk_cases_owner_id_staff_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
+    sa.UniqueConstraint('external_id', name=op.f('uq_cases_external_id')),
     sa.UniqueConstraint('submission_token', name=op.f('uq_cases_submission_token')),
     sa.UniqueConstraint('tracking_code', name=op.f('uq_cases_tracking_code'))
     )
@@ -171,7 +183,7 @@ def upgrade() -> None:
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('action', sa.Enum('submit', 'accept', 'decline', 'assign', 'transfer', 'return', 'answer', 'reply', 'follow_up', 'close', 'reopen', 'opinion', 'send_back', 'urge', 'request_extension', 'decide_extension', 'supervise', 'merge', 'note', name='action', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('action', sa.Enum('submit', 'accept', 'decline', 'assign', 'transfer', 'return', 'answer', 'reply', 'follow_up', 'close', 'reopen', 'opinion', 'send_back', 'urge', 'request_extension', 'decide_extension', 'supervise', 'merge', 'note', 'publish', 'refuse_publication', 'withdraw', 'import', name='action', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('from_status', sa.Enum('submitted', 'accepted', 'declined', 'assigned', 'answered', 'replied', 'closed', name='from_status', native_enum=False, create_constraint=True, length=24), nullable=True),
     sa.Column('to_status', sa.Enum('submitted', 'accepted', 'declined', 'assigned', 'answered', 'replied', 'closed', name='to_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
@@ -259,9 +271,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbound_mail_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_mail_sent_at'), ['sent_at'], unique=False)
 
+    op.create_table('publications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('letter', sa.Text(), nullable=False),
+    sa.Column('reply', sa.Text(), nullable=False),
+    sa.Column('citizen_label', sa.String(length=20), nullable=False),
+    sa.Column('department_name', sa.String(length=100), nullable=False),
+    sa.Column('category_name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.Enum('complaint', 'request', 'consultation', 'suggestion', 'praise', name='kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('channel', sa.Enum('mailbox', 'suggestion', 'hotline', 'community', 'meeting', 'open311', name='channel', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('adoption', sa.Enum('adopted', 'partly_adopted', 'for_reference', 'not_adopted', name='adoption', native_enum=False, create_constraint=True, length=24), nullable=True),
+    sa.Column('satisfaction', sa.Enum('satisfied', 'basically_satisfied', 'unsatisfied', name='satisfaction', native_enum=False, create_constraint=True, length=24), nullable=True),
+    sa.Column('submitted_at', portal.db.UTCDateTime(), nullable=False),
+    sa.Column('replied_at', portal.db.UTCDateTime(), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('published_at', portal.db.UTCDateTime(), nullable=False),
+    sa.Column('withdrawn_at', portal.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_publications_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publications')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_publications_case_id'))
+    )
+    with op.batch_alter_table('publications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_publications_category_name'), ['category_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publications_department_name'), ['department_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publications_is_public'), ['is_public'], unique=False)
+        batch_op.create_index(batch_op.f('ix_publications_replied_at'), ['replied_at'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('publications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_publications_replied_at'))
+        batch_op.drop_index(batch_op.f('ix_publications_is_public'))
+        batch_op.drop_index(batch_op.f('ix_publications_department_name'))
+        batch_op.drop_index(batch_op.f('ix_publications_category_name'))
+
+    op.drop_table('publications')
     with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbound_mail_sent_at'))
         batch_op.drop_index(batch_op.f('ix_outbound_mail_next_attempt_at'))
@@ -301,6 +348,10 @@ def downgrade() -> None:
     op.drop_table('staff_users')
     op.drop_table('canned_replies')
     op.drop_table('campaigns')
+    with op.batch_alter_table('search_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_search_outbox_publication_id'))
+
+    op.drop_table('search_outbox')
     op.drop_table('departments')
     op.drop_table('categories')
     op.drop_table('calendar_days')

@@ -117,6 +117,8 @@ class Case(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # Set for replies imported from the archive (idempotent re-import).
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -142,6 +144,8 @@ class Case(Base):
     )
     merged_into: Mapped[Case | None] = relationship(remote_side=[id], back_populates="merged")
     merged: Mapped[list[Case]] = relationship(back_populates="merged_into")
+    publication: Mapped[Publication | None] = relationship(  # noqa: F821
+        back_populates="case", uselist=False)
 
     @property
     def is_suggestion(self) -> bool:
@@ -162,6 +166,10 @@ class Case(Base):
     @property
     def has_pending_extension(self) -> bool:
         return self.pending_extension is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication is not None and self.publication.is_public
 
     def is_overdue(self, today: dt.date) -> bool:
         """The department's deadline passed while the case is still with it."""

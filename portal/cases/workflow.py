@@ -99,6 +99,10 @@ class Action(LabelledEnum):
     SUPERVISE = ("supervise", "督办")
     MERGE = ("merge", "并案")
     NOTE = ("note", "内部备注")
+    PUBLISH = ("publish", "公开")
+    REFUSE_PUBLICATION = ("refuse_publication", "不予公开")
+    WITHDRAW = ("withdraw", "撤回公开")
+    IMPORT = ("import", "历史导入")
 
 
 class Scope(enum.Enum):
@@ -123,6 +127,12 @@ class CaseState(Protocol):
 
     @property
     def has_pending_extension(self) -> bool: ...
+
+    @property
+    def consent_publish(self) -> bool: ...
+
+    @property
+    def is_published(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,16 @@ def _no_pending_extension(case: CaseState) -> str | None:
 
 def _pending_extension(case: CaseState) -> str | None:
     return None if case.has_pending_extension else "没有待审批的延期申请"
+
+
+def _publishable(case: CaseState) -> str | None:
+    if not case.consent_publish:
+        return "市民未同意公开，不能公开"
+    return None
+
+
+def _published(case: CaseState) -> str | None:
+    return None if case.is_published else "该诉求未在回音壁公开"
 
 
 @dataclass(frozen=True)
@@ -200,6 +220,7 @@ TRANSITIONS: dict[Action, Transition] = {
     for t in (
         _t(A.SUBMIT, {None}, S.SUBMITTED, {R.CITIZEN, R.OPERATOR}, SC.ANY,
            "您的诉求已提交，等待受理"),
+        _t(A.IMPORT, {None}, S.CLOSED, {R.SYSTEM}, SC.ANY, None),  # archived, already closed
         _t(A.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, {R.OPERATOR}, SC.ANY, "已受理，正在安排承办单位"),
         _t(A.DECLINE, {S.SUBMITTED}, S.DECLINED, {R.OPERATOR}, SC.ANY, "不予受理"),
         _t(A.MERGE, {S.SUBMITTED, S.ACCEPTED}, S.CLOSED, OWNERS, SC.OWNER,
@@ -222,6 +243,12 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.DECIDE_EXTENSION, WORKING, None, {R.SUPERVISOR}, SC.ANY, None, _pending_extension),
         _t(A.SUPERVISE, WORKING, None, {R.SYSTEM, R.SUPERVISOR}, SC.ANY, None),
         _t(A.NOTE, ALL_STATES, None, STAFF, SC.ANY, None),
+        # Publication is separate from the handling status: it never changes it.
+        _t(A.PUBLISH, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR, R.SYSTEM}, SC.ANY, None,
+           _publishable),
+        _t(A.REFUSE_PUBLICATION, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR}, SC.ANY, None,
+           _publishable),
+        _t(A.WITHDRAW, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR}, SC.ANY, None, _published),
     )
 }
 

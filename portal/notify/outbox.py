@@ -1,9 +1,8 @@
 """Queue mail in the caller's transaction; deliver it after commit, with retries.
 
-``queue_mail`` only adds a row. After the session commits, ``dispatcher.kick``
-asks for delivery: in a background thread (production), at once in the same
-thread (tests), or not at all (``flask mail flush`` from cron). A failed send is
-retried with exponential back-off; nothing is ever dropped.
+``queue_mail`` only adds a row. After the session commits, ``portal.dispatch`` runs
+``deliver_due`` as ``OUTBOX_DISPATCH`` says. A failed send is retried with
+exponential back-off; nothing is ever dropped.
 """
 
 from __future__ import annotations
@@ -11,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, render_template
 from flask_mail import BadHeaderError, Message
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import db, utcnow
+from portal.dispatch import AfterCommitWorker, mark_pending
 from portal.extensions import mail
 
 from .models import OutboundMail
@@ -30,8 +29,6 @@ log = logging.getLogger(__name__)
 UNDELIVERABLE = (BadHeaderError, smtplib.SMTPRecipientsRefused, UnicodeError)
 CLAIM_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
-POLL_SECONDS = 60
-_PENDING = "portal.outbox.pending"
 
 
 def queue_mail(session: Session, *, recipient: str, subject: str, template: str,
@@ -46,7 +43,7 @@ def queue_mail(session: Session, *, recipient: str, subject: str, template: str,
         case_id=case_id,
     )
     session.add(row)
-    session.info[_PENDING] = True
+    mark_pending(session, "mail")
     return row
 
 
@@ -128,50 +125,6 @@ def deliver_due(app: Flask, *, include_waiting: bool = False, limit: int | None 
     return report
 
 
-class Dispatcher:
-    """Runs ``deliver_due`` for one app after its commits, as ``OUTBOX_DISPATCH`` says."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        sessionmaker = app.extensions["portal.db"]
-        event.listen(sessionmaker, "after_commit", self._after_commit)
-        event.listen(sessionmaker, "after_rollback", self._after_rollback)
-
-    def _after_commit(self, session: Session) -> None:
-        if session.info.pop(_PENDING, False):
-            self.kick()
-
-    @staticmethod
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(_PENDING, None)
-
-    def kick(self) -> None:
-        mode = self.app.config["OUTBOX_DISPATCH"]
-        if mode == "sync":
-            deliver_due(self.app)
-        elif mode == "thread":
-            self._ensure_thread()
-            self._wake.set()
-
-    def _ensure_thread(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="outbox-mail", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
-            try:
-                with self.app.app_context():
-                    deliver_due(self.app)
-            except Exception:  # keep the worker alive; the rows stay queued
-                log.exception("outbox worker failed; will retry")
-
-
 def init_app(app: Flask) -> None:
-    app.extensions["portal.outbox"] = Dispatcher(app)
+    app.extensions["portal.outbox"] = AfterCommitWorker(app, "mail", "OUTBOX_DISPATCH",
+                                                        deliver_due)

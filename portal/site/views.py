@@ -13,6 +13,7 @@ from portal.campaigns.models import Campaign
 from portal.clock import local_today
 from portal.db import db
 from portal.notify.outbox import failed_count, pending_count
+from portal.search.index import search_index
 
 bp = Blueprint("site", __name__)
 
@@ -40,7 +41,10 @@ def _index_state() -> str:
     path = Path(current_app.config["SEARCH_INDEX_DIR"])
     if not path.is_dir():
         return "missing"
-    return "ok" if os.access(path, os.W_OK) else "read-only"
+    if not os.access(path, os.W_OK):
+        return "read-only"
+    state = search_index().state()
+    return "ok" if state == "missing" else state  # an empty folder: created on first publish
 
 
 @bp.route("/healthz")

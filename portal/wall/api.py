@@ -1,0 +1,65 @@
+"""JSON API of the echo wall: search, and similar replies for the letter form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+
+from portal.db import db
+from portal.extensions import limiter
+from portal.search.index import SearchUnavailable, search_index
+from portal.search.query import more_like
+
+from .queries import WallFilters, publications_by_ids
+from .views import run_search
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name, default, type=int)
+    return min(max(value if value is not None else default, low), high)
+
+
+@bp.route("/search")
+@limiter.limit("120 per minute")
+def search() -> Any:
+    """Search published replies; public fields only."""
+    text = request.args.get("q", "")[:200]
+    page = _int_arg("page", 1, 1, 10_000)
+    per_page = _int_arg("per_page", 10, 1, 50)
+    filters = WallFilters.from_args(request.args)
+    if not text.strip() and not filters.as_dict():
+        return jsonify(total=0, page=page, per_page=per_page, results=[])
+    try:
+        rows, total, exact = run_search(text, filters, page, per_page,
+                                        request.args.get("sort") == "newest")
+    except SearchUnavailable:
+        return jsonify(error="search_unavailable", message="搜索暂时不可用，请稍后再试"), 503
+    return jsonify(
+        total=total, total_is_estimate=not exact, page=page, per_page=per_page,
+        results=[{
+            "id": pub.id, "title": pub.title, "department": pub.department_name,
+            "category": pub.category_name, "replied_at": pub.replied_at.isoformat(),
+            "url": url_for("wall.detail", publication_id=pub.id, _external=True),
+            "snippet": str(snip),
+        } for pub, snip in rows],
+    )
+
+
+@bp.route("/similar")
+@limiter.limit("60 per minute")
+def similar() -> Any:
+    """Published replies like the letter being typed (title and first lines)."""
+    text = request.args.get("q", "")[:200]
+    if len(text.strip()) < 2:
+        return jsonify(results=[])
+    try:
+        pubs = publications_by_ids(db.session, more_like(search_index(), 0, text, limit=5))
+    except SearchUnavailable:
+        pubs = []
+    return jsonify(results=[{
+        "id": pub.id, "title": pub.title, "department": pub.department_name,
+        "url": url_for("wall.detail", publication_id=pub.id),
+    } for pub in pubs])

@@ -1,0 +1,85 @@
+"""Read side of the echo wall: what is public, filtered, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, extract, select
+from sqlalchemy.orm import Session
+
+from portal.cases.workflow import Channel, Kind
+from portal.clock import city_zone
+
+from .models import Publication
+
+
+@dataclass
+class WallFilters:
+    department: str = ""
+    category: str = ""
+    kind: str = ""
+    channel: str = ""
+    year: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> WallFilters:
+        """Keep only values that can be real; junk is ignored, never an error."""
+        def text(name: str) -> str:
+            return str(args.get(name, "") or "")[:100]
+
+        kind, channel, year = text("kind"), text("channel"), text("year")
+        return cls(
+            department=text("department"), category=text("category"),
+            kind=kind if kind in {k.value for k in Kind} else "",
+            channel=channel if channel in {c.value for c in Channel} else "",
+            year=year if year.isdigit() and len(year) == 4 else "",
+        )
+
+
+def public_publications() -> Select[tuple[Publication]]:
+    return select(Publication).where(Publication.is_public.is_(True))
+
+
+def wall_query(filters: WallFilters) -> Select[tuple[Publication]]:
+    query = public_publications()
+    if filters.department:
+        query = query.where(Publication.department_name == filters.department)
+    if filters.category:
+        query = query.where(Publication.category_name == filters.category)
+    if filters.kind:
+        query = query.where(Publication.kind == filters.kind)
+    if filters.channel:
+        query = query.where(Publication.channel == filters.channel)
+    if filters.year:
+        year = int(filters.year)
+        start = dt.datetime(year, 1, 1, tzinfo=city_zone())
+        query = query.where(Publication.replied_at >= start,
+                            Publication.replied_at < start.replace(year=year + 1))
+    return query.order_by(Publication.replied_at.desc(), Publication.id.desc())
+
+
+def facet_options(session: Session) -> dict[str, list[str]]:
+    """The values people can filter the wall by."""
+    public = Publication.is_public.is_(True)
+    years = session.scalars(select(extract("year", Publication.replied_at))
+                            .where(public).distinct()).all()
+    return {
+        "department": sorted(session.scalars(
+            select(Publication.department_name).where(public).distinct()).all()),
+        "category": sorted(session.scalars(
+            select(Publication.category_name).where(public).distinct()).all()),
+        "year": sorted({str(int(y)) for y in years if y}, reverse=True),
+    }
+
+
+def publications_by_ids(session: Session, ids: list[int]) -> list[Publication]:
+    """Public publications in the order of ``ids`` (the index may lag a withdrawal)."""
+    if not ids:
+        return []
+    found = {p.id: p for p in session.scalars(public_publications()
+                                              .where(Publication.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]

@@ -1,0 +1,177 @@
+"""脱敏: mask personal data in a letter or reply before it is published.
+
+Pure functions. The text is normalised first (NFKC, format characters removed), so
+full-width digits and zero-width spaces cannot smuggle a phone number past the
+patterns (SECURITY.md A13, A23). Masks keep what a reader needs and nothing more:
+a mobile keeps 3 + 4 digits, an ID number its last 4, an e-mail its first letter and
+domain, a plate its province and letter, a person's name its surname (张某).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import jieba.posseg as pseg
+
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
+_CN_NUM = "零一二三四五六七八九十百"
+_COMPOUND_SURNAMES = {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "尉迟", "公孙"}
+
+
+def normalise(text: str) -> str:
+    """NFKC, and drop format characters (zero-width, bidi controls)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+@dataclass(frozen=True)
+class Mask:
+    """One masked spot: ``start``/``end`` index the replacement in the redacted text."""
+
+    kind: str
+    start: int
+    end: int
+    original: str
+    replacement: str
+
+
+@dataclass
+class Redaction:
+    """The masked text and what was masked where (for the moderator's diff)."""
+
+    text: str
+    masks: list[Mask] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> set[str]:
+        return {m.kind for m in self.masks}
+
+
+def _mobile(m: re.Match[str]) -> str:
+    d = re.sub(r"[^0-9]", "", m.group(0))[-11:]  # drop +86 and separators
+    return d[:3] + "****" + d[-4:]
+
+
+def _keep_last4(m: re.Match[str]) -> str:
+    d = m.group(0)
+    return "*" * (len(d) - 4) + d[-4:]
+
+
+def _landline(m: re.Match[str]) -> str:
+    area, number = m.group(1), m.group(2)
+    return f"{area}-{'*' * (len(number) - 2)}{number[-2:]}"
+
+
+def _email(m: re.Match[str]) -> str:
+    local, domain = m.group(1), m.group(2)
+    return f"{local[0]}***@{domain}"
+
+
+def _plate(m: re.Match[str]) -> str:
+    p = m.group(0)
+    return p[:2] + "*" * (len(p) - 2)
+
+
+def _digits_to_stars(m: re.Match[str]) -> str:
+    return re.sub(rf"[0-9{_CN_NUM}]", "*", m.group(0))
+
+
+# Order matters: longer, more specific patterns first.
+PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    ("email", re.compile(r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})"), _email),
+    ("id_number", re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
+                             r"(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])"), _keep_last4),
+    ("mobile", re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])"),
+     _mobile),
+    ("landline", re.compile(r"(?<![0-9])(0[0-9]{2,3})[- ]?([0-9]{7,8})(?![0-9])"), _landline),
+    ("plate", re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-Z0-9]{{5,6}}(?![A-Z0-9])"), _plate),
+    ("house_number", re.compile(
+        rf"[0-9{_CN_NUM}]+(?:-[0-9]+)?(?:号楼|栋|幢|单元|室|号院|号)"
+        rf"(?:[0-9{_CN_NUM}]+(?:-[0-9]+)?(?:栋|幢|单元|室|号))*"), _digits_to_stars),
+]
+
+
+def _person_names(text: str, known: Iterable[str]) -> set[str]:
+    """The citizen's own name(s), and words jieba tags as person names (nr*)."""
+    names = {normalise(n).strip() for n in known if n and len(n.strip()) >= 2}
+    words = list(pseg.cut(text))
+    for i, (word, flag) in enumerate(words):
+        if not flag.startswith("nr"):
+            continue
+        if i and words[i - 1].word in _COMPOUND_SURNAMES:  # 欧阳 + 娜娜
+            word = words[i - 1].word + word
+        if 2 <= len(word) <= 4:
+            names.add(word)
+    return names
+
+
+def _name_mask(name: str) -> str:
+    surname = name[:2] if name[:2] in _COMPOUND_SURNAMES else name[:1]
+    return surname + "某"
+
+
+def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+    """The NFKC, format-free text, and for each of its characters the original index."""
+    flat: list[str] = []
+    owner: list[int] = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":
+            continue
+        for piece in unicodedata.normalize("NFKC", ch):
+            flat.append(piece)
+            owner.append(i)
+    return "".join(flat), owner
+
+
+def redact(text: str, names: Iterable[str] = ()) -> Redaction:
+    """Mask phones, ID numbers, e-mail, plates, house numbers and person names.
+
+    Matching runs on the normalised text (so １３８ and 1\u200b38 are found); the
+    output keeps the original characters elsewhere (Chinese punctuation stays).
+    """
+    flat, owner = _normalised_with_map(text or "")
+    taken = [False] * len(flat)
+    found: list[tuple[int, int, str, str]] = []
+
+    def claim(kind: str, start: int, end: int, replacement: str) -> None:
+        if end > start and not any(taken[start:end]):
+            taken[start:end] = [True] * (end - start)
+            found.append((start, end, kind, replacement))
+
+    for kind, pattern, replace in PATTERNS:
+        for m in pattern.finditer(flat):
+            claim(kind, m.start(), m.end(), replace(m))
+    for name in sorted(_person_names(flat, names), key=len, reverse=True):
+        for m in re.finditer(re.escape(name), flat):
+            claim("name", m.start(), m.end(), _name_mask(name))
+
+    out: list[str] = []
+    masks: list[Mask] = []
+    pos = 0
+    for start, end, kind, replacement in sorted(found):
+        lo, hi = owner[start], owner[end - 1] + 1
+        out.append(_visible(text[pos:lo]))
+        masks.append(Mask(kind, sum(len(p) for p in out), 0, text[lo:hi], replacement))
+        out.append(replacement)
+        pos = hi
+    out.append(_visible(text[pos:]))
+    result = "".join(out)
+    masks = [Mask(m.kind, m.start, m.start + len(m.replacement), m.original, m.replacement)
+             for m in masks]
+    return Redaction(result, masks)
+
+
+def _visible(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def citizen_label(name: str | None, salutation: str | None) -> str:
+    """How the citizen appears in public: surname + 先生/女士, or 市民."""
+    name = normalise(name or "").strip()
+    if name and salutation in ("先生", "女士"):
+        surname = name[:2] if name[:2] in _COMPOUND_SURNAMES else name[:1]
+        return surname + salutation
+    return "市民"

@@ -1,0 +1,93 @@
+"""The echo wall for the public and the media: list, detail, search, Atom feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from portal.db import db, utcnow
+from portal.pagination import Page, paginate
+from portal.search.index import SearchUnavailable, search_index
+from portal.search.query import highlight_terms, more_like, search_ids, snippet
+
+from .models import Publication
+from .queries import WallFilters, facet_options, publications_by_ids, wall_query
+
+bp = Blueprint("wall", __name__)
+PER_PAGE = 20
+
+
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), 10_000)
+
+
+@bp.route("/wall")
+def index() -> Any:
+    """Published replies, newest first, with filters."""
+    filters = WallFilters.from_args(request.args)
+    page = paginate(db.session, wall_query(filters), _page_number(), PER_PAGE)
+    return render_template("wall/index.html", page=page, filters=filters,
+                           facets=facet_options(db.session), args=_args())
+
+
+def _args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k != "page"}
+
+
+@bp.route("/wall/<id:publication_id>")
+def detail(publication_id: int) -> Any:
+    """One published letter and its reply, with related replies."""
+    pub = db.session.get(Publication, publication_id)
+    if pub is None or not pub.is_public:
+        abort(404)
+    try:
+        related = publications_by_ids(
+            db.session, more_like(search_index(), pub.id, f"{pub.title} {pub.letter[:200]}"))
+    except SearchUnavailable:
+        related = []
+    return render_template("wall/detail.html", pub=pub, related=related)
+
+
+def run_search(text: str, filters: WallFilters, page: int, per_page: int,
+               newest: bool) -> tuple[list[tuple[Publication, Any]], int, bool]:
+    """Search the index, load the hits from the database, and make their snippets."""
+    hits = search_ids(search_index(), text, filters.as_dict(), page, per_page, newest)
+    marks = highlight_terms(text)
+    rows = []
+    for pub in publications_by_ids(db.session, hits.ids):
+        source = pub.reply if any(m.lower() in pub.reply.lower() for m in marks) else pub.letter
+        rows.append((pub, snippet(source, marks)))
+    return rows, hits.total, hits.exact
+
+
+@bp.route("/search")
+def search() -> Any:
+    """Full-text search of the published replies."""
+    text = request.args.get("q", "")[:200]
+    filters = WallFilters.from_args(request.args)
+    newest = request.args.get("sort") == "newest"
+    page_no = _page_number()
+    unavailable, rows, total, exact = False, [], 0, True
+    if text.strip() or filters.as_dict():
+        try:
+            rows, total, exact = run_search(text, filters, page_no, PER_PAGE, newest)
+        except SearchUnavailable as exc:
+            current_app.logger.warning("search unavailable: %s", exc)
+            unavailable = True
+    page = Page(rows, total, page_no, PER_PAGE)
+    return render_template("wall/search.html", q=text, page=page, exact=exact,
+                           filters=filters, facets=facet_options(db.session), newest=newest,
+                           unavailable=unavailable, args=_args()), 503 if unavailable else 200
+
+
+@bp.route("/feeds/wall.atom")
+def feed() -> Response:
+    """The newest replies as an Atom feed (``?department=`` or ``?category=`` narrow it)."""
+    filters = WallFilters.from_args(request.args)
+    items = db.session.scalars(wall_query(filters).limit(50)).all()
+    body = render_template("wall/feed.xml", items=items, filters=filters, now=utcnow(),
+                           self_url=url_for("wall.feed", _external=True, **filters.as_dict()))
+    return Response(body, mimetype="application/atom+xml")

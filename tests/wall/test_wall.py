@@ -1,0 +1,106 @@
+"""The echo wall: import, the public pages, search, the JSON API and the feed."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from portal.cases.models import Case, CaseEvent
+from portal.cases.workflow import Action, Status
+from portal.wall.models import Publication
+from tests.wall.conftest import ARCHIVE, write_archive
+
+PII = ["王建国", "13912345678", "li.hua@example.com", "浙A12345", "25号楼"]
+
+
+def test_import_creates_closed_published_redacted_cases(imported, session):
+    assert "导入 4 条" in imported.output
+    cases = session.scalars(select(Case).order_by(Case.external_id)).all()
+    assert [c.status for c in cases] == [Status.CLOSED] * 4
+    pubs = session.scalars(select(Publication)).all()
+    text = " ".join(p.title + p.letter + p.reply for p in pubs)
+    for value in PII:
+        assert value not in text
+    assert "139****5678" in text
+    assert session.scalar(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.action == Action.PUBLISH)) == 4
+
+
+def test_reimporting_the_same_file_changes_nothing(app, imported, archive, session):
+    again = app.test_cli_runner().invoke(args=["import-replies", str(archive)])
+    assert "导入 0 条，已存在未改动 4 条" in again.output
+    assert session.scalar(select(func.count()).select_from(Case)) == 4
+
+
+def test_bad_lines_are_reported_with_their_number_and_skipped(app, tmp_path, session):
+    bad = dict(ARCHIVE[0], external_id="B-1", replied_at="not a date")
+    path = write_archive(tmp_path / "bad.jsonl", [ARCHIVE[1], bad],
+                         extra_lines=["{broken json", '["a list"]'])
+    result = app.test_cli_runner().invoke(args=["import-replies", str(path)])
+    assert "第 2 行已跳过" in result.output and "replied_at" in result.output
+    assert "第 3 行已跳过" in result.output and "第 4 行已跳过" in result.output
+    assert "导入 1 条" in result.output and "错误跳过 3 条" in result.output
+    session.rollback()
+    assert session.scalars(select(Case.external_id)).all() == ["A-2"]
+
+
+def test_wall_lists_newest_first_and_filters(client, imported):
+    html = client.get("/wall").get_data(as_text=True)
+    titles = re.findall(r'<h3><a href="/wall/\d+">([^<]+)</a>', html)
+    assert titles == ["小区夜间施工噪声扰民", "建议增设共享单车停放点", "解放路路灯不亮",
+                      "人民路燃气管道漏气"]
+    filtered = client.get("/wall?department=市城市管理局&year=2025").get_data(as_text=True)
+    assert re.findall(r'<h3><a href="/wall/\d+">([^<]+)</a>', filtered) == ["解放路路灯不亮"]
+    assert client.get("/wall?year=abc&kind=zzz&page=-5").status_code == 200
+
+
+def test_the_detail_page_shows_the_public_version_only(client, imported, session):
+    pub = session.scalars(select(Publication).join(Case).where(Case.external_id == "A-1")).one()
+    html = client.get(f"/wall/{pub.id}").get_data(as_text=True)
+    assert "更换了老化的燃气管道" in html and "市住房和城乡建设委员会" in html
+    for value in PII:
+        assert value not in html
+
+
+def test_search_finds_two_character_words_synonyms_and_departments(client, imported):
+    assert "人民路燃气管道漏气" in client.get("/search?q=燃气").get_data(as_text=True)
+    assert "人民路燃气管道漏气" in client.get("/search?q=煤气").get_data(as_text=True)
+    assert "解放路路灯不亮" in client.get("/search?q=照明").get_data(as_text=True)
+    assert "噪声扰民" in client.get("/search?q=噪音").get_data(as_text=True)
+    html = client.get("/search?q=市交通运输局").get_data(as_text=True)
+    assert re.findall(r'<h3><a href="/wall/\d+">([^<]+)</a>', html) == ["建议增设共享单车停放点"]
+    assert "<mark>" in client.get("/search?q=燃气").get_data(as_text=True)
+
+
+def test_hostile_and_odd_queries_answer_without_error(client, imported):
+    for q in ["", "燃", '"', "(", "AND OR", "！！！", "x" * 5000, "gas 燃气 2025", "路灯 AND",
+              "title:燃气", "*", "燃气)"]:
+        response = client.get("/search", query_string={"q": q})
+        assert response.status_code == 200, q
+        assert client.get("/api/search", query_string={"q": q}).status_code == 200
+
+
+def test_the_json_api_contract(client, imported):
+    body = client.get("/api/search?q=燃气&per_page=5").get_json()
+    assert body["total"] == 1 and body["page"] == 1
+    hit = body["results"][0]
+    assert set(hit) == {"id", "title", "department", "category", "replied_at", "url", "snippet"}
+    assert hit["department"] == "市住房和城乡建设委员会" and hit["url"].endswith(f"/wall/{hit['id']}")
+    for value in PII:
+        assert value not in str(body)
+    filtered = client.get("/api/search?q=路灯&department=市住房和城乡建设委员会").get_json()
+    assert filtered["total"] == 0
+
+
+def test_the_atom_feed_lists_replies_and_narrows_by_department(client, imported):
+    response = client.get("/feeds/wall.atom")
+    assert response.mimetype == "application/atom+xml"
+    assert response.get_data(as_text=True).count("<entry>") == 4
+    narrowed = client.get("/feeds/wall.atom?department=市城市管理局").get_data(as_text=True)
+    assert narrowed.count("<entry>") == 1
+
+
+def test_similar_replies_are_offered_while_typing(client, imported):
+    results = client.get("/api/similar?q=我家楼下燃气管道有味道").get_json()["results"]
+    assert any("燃气" in r["title"] for r in results)
