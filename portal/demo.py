@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Iterator
 
@@ -15,6 +16,7 @@ from portal.cases.models import CannedReply, Category, Department
 from portal.cases.services import ContactData, Submission, submit_case
 from portal.cases.workflow import Actor, Channel, Kind, Role
 from portal.clock import local_today
+from portal.wall.importer import import_lines
 
 DEPARTMENTS = [
     "市发展和改革委员会", "市教育局", "市公安局", "市民政局", "市人力资源和社会保障局",
@@ -44,6 +46,26 @@ SAMPLE_LETTERS = [
     (Kind.CONSULTATION, "社会保障", "灵活就业人员如何缴纳医疗保险",
      "我是自由职业者，想咨询灵活就业人员参加职工医疗保险需要准备哪些材料，在哪里办理，"
      "每月缴费标准是多少？", None),
+]
+
+
+DEMO_REPLIES = [
+    {"external_id": "demo-1", "title": "人民路燃气管道有异味", "kind": "complaint",
+     "channel": "hotline", "letter": "人民路与建设路交叉口附近闻到明显燃气味，担心管道泄漏。",
+     "reply": "市燃气集团接报后 30 分钟内到场，查明为阀门老化渗漏，已更换阀门并检测合格。",
+     "department": "市住房和城乡建设委员会", "category": "城乡建设",
+     "submitted_at": "2026-03-02T09:10:00+08:00", "replied_at": "2026-03-04T15:00:00+08:00",
+     "satisfaction": "satisfied"},
+    {"external_id": "demo-2", "title": "建议在地铁站口施划共享单车停放区", "kind": "suggestion",
+     "channel": "suggestion", "letter": "地铁站出口共享单车乱停放，影响通行，建议施划停放区并加强调度。",
+     "reply": "您的建议已采纳。市交通运输局已在全市 42 个地铁站口施划停放区，并要求运营企业高峰时段加强调度。",
+     "department": "市交通运输局", "category": "交通出行", "adoption": "adopted",
+     "submitted_at": "2026-04-10T10:00:00+08:00", "replied_at": "2026-04-28T10:00:00+08:00"},
+    {"external_id": "demo-3", "title": "解放路夜间路灯不亮", "kind": "request", "channel": "mailbox",
+     "letter": "解放路中段路灯连续多日不亮，夜间行人和非机动车出行不安全。",
+     "reply": "市城市管理局已完成解放路照明线路检修，路灯恢复正常，并将该路段纳入每周巡查。",
+     "department": "市城市管理局", "category": "城市管理",
+     "submitted_at": "2026-05-06T20:00:00+08:00", "replied_at": "2026-05-09T11:00:00+08:00"},
 ]
 
 
@@ -90,6 +112,9 @@ def seed_demo(session: Session) -> Iterator[str]:
         closes_on=today + dt.timedelta(days=50),
     ))
     yield "已添加 1 个正在进行的专项征集。"
+
+    report = import_lines(session, (json.dumps(r, ensure_ascii=False) for r in DEMO_REPLIES))
+    yield f"回音壁示例答复 {report.imported} 条。"
 
     for i, (kind, category, title, content, location) in enumerate(SAMPLE_LETTERS):
         case = submit_case(session, Submission(

@@ -15,7 +15,7 @@ from portal.cases.models import Case, CaseEvent, Category, Department
 from portal.cases.workflow import Channel, Status
 from portal.clock import local_today
 from portal.db import Base, db
-from portal.demo import CATEGORIES, DEPARTMENTS, SAMPLE_LETTERS, STAFF
+from portal.demo import CATEGORIES, DEMO_REPLIES, DEPARTMENTS, SAMPLE_LETTERS, STAFF
 from portal.notify.models import OutboundMail
 
 PASSWORD_LINE = re.compile(r"工作人员账号 (\S+)\s+密码 (\S+)")
@@ -83,12 +83,17 @@ def test_seed_demo_fills_departments_categories_staff_a_campaign_and_sample_case
     assert result.exit_code == 0, result.output
     assert counts(session) == {
         "Department": len(DEPARTMENTS), "Category": len(CATEGORIES), "StaffUser": len(STAFF),
-        "Campaign": 1, "Case": len(SAMPLE_LETTERS), "CaseEvent": len(SAMPLE_LETTERS),
+        "Campaign": 1, "Case": len(SAMPLE_LETTERS) + len(DEMO_REPLIES),
+        # a submit event per letter; an import and a publish event per archived reply
+        "CaseEvent": len(SAMPLE_LETTERS) + 2 * len(DEMO_REPLIES),
         "OutboundMail": 0,
     }
     campaign = session.scalars(select(Campaign)).one()
     assert campaign.is_open(local_today())
-    cases = session.scalars(select(Case)).all()
+    archived = session.scalars(select(Case).where(Case.external_id.is_not(None))).all()
+    assert {c.status for c in archived} == {Status.CLOSED}
+    assert all(c.is_published for c in archived)
+    cases = session.scalars(select(Case).where(Case.external_id.is_(None))).all()
     assert {c.status for c in cases} == {Status.SUBMITTED}
     assert {c.channel for c in cases} == {Channel.MAILBOX}
     for case in cases:

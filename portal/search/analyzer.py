@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
 from jieba.analyse import ChineseAnalyzer
 
+from portal.chinese import load_dictionary
+
 HERE = Path(__file__).resolve().parent
-_lock = threading.Lock()
-_loaded = False
-
-
-def load_dictionary() -> None:
-    """Teach jieba the city's roads, places and departments (人民路 stays one word)."""
-    global _loaded
-    with _lock:
-        if not _loaded:
-            jieba.setLogLevel(60)
-            jieba.load_userdict(str(HERE / "civic_dict.txt"))
-            _loaded = True
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,9 @@ import jieba
 from markupsafe import Markup
 from whoosh.query import And, Every, Or, Query, Term
 
-from .analyzer import load_dictionary, synonym_groups, terms
+from portal.chinese import load_dictionary
+
+from .analyzer import synonym_groups, terms
 from .index import SearchIndex, SearchUnavailable
 
 FIELDS = ("title", "reply", "body")

@@ -14,13 +14,14 @@ from portal.clock import local_today
 from portal.db import db
 from portal.notify.outbox import failed_count, pending_count
 from portal.search.index import search_index
+from portal.wall.queries import WallFilters, wall_query
 
 bp = Blueprint("site", __name__)
 
 
 @bp.route("/")
 def home() -> Any:
-    """Explain the ways to reach the city; show open campaigns."""
+    """Explain the ways to reach the city; show open campaigns and the latest replies."""
     today = local_today()
     campaigns = db.session.scalars(
         select(Campaign)
@@ -28,7 +29,8 @@ def home() -> Any:
         .order_by(Campaign.closes_on)
         .limit(3)
     ).all()
-    return render_template("site/home.html", campaigns=campaigns)
+    latest = db.session.scalars(wall_query(WallFilters()).limit(5)).all()
+    return render_template("site/home.html", campaigns=campaigns, latest=latest)
 
 
 @bp.route("/privacy")

@@ -14,10 +14,14 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import jieba
 import jieba.posseg as pseg
+
+from portal.chinese import load_dictionary
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 _CN_NUM = "零一二三四五六七八九十百"
+COMMON_WORD_FREQUENCY = 50
 _COMPOUND_SURNAMES = {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "尉迟", "公孙"}
 
 
@@ -96,6 +100,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 
 def _person_names(text: str, known: Iterable[str]) -> set[str]:
     """The citizen's own name(s), and words jieba tags as person names (nr*)."""
+    load_dictionary()  # so road and place names are not taken for people
     names = {normalise(n).strip() for n in known if n and len(n.strip()) >= 2}
     words = list(pseg.cut(text))
     for i, (word, flag) in enumerate(words):
@@ -103,9 +108,15 @@ def _person_names(text: str, known: Iterable[str]) -> set[str]:
             continue
         if i and words[i - 1].word in _COMPOUND_SURNAMES:  # 欧阳 + 娜娜
             word = words[i - 1].word + word
-        if 2 <= len(word) <= 4:
+        if 2 <= len(word) <= 4 and _rare(word):
             names.add(word)
     return names
+
+
+def _rare(word: str) -> bool:
+    """jieba tags common words such as 查明, 文明, 石家庄 as names too; real personal
+    names are rare in its dictionary (王小明: 3) or absent from it (found by its HMM)."""
+    return jieba.dt.FREQ.get(word, 0) < COMMON_WORD_FREQUENCY
 
 
 def _name_mask(name: str) -> str:

@@ -37,6 +37,34 @@
     });
   });
 
+  // While a citizen types a title, show published replies to similar questions.
+  document.querySelectorAll("[data-similar]").forEach(function (field) {
+    var box = document.getElementById("similar");
+    if (!box || !window.fetch) return;
+    var list = box.querySelector("ul"), timer = null, last = "";
+    field.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = field.value.trim();
+        if (q.length < 2 || q === last) return;
+        last = q;
+        fetch(field.getAttribute("data-similar") + "?q=" + encodeURIComponent(q))
+          .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+          .then(function (data) {
+            list.textContent = "";
+            (data.results || []).forEach(function (item) {
+              var li = document.createElement("li"), a = document.createElement("a");
+              a.href = item.url; a.target = "_blank"; a.rel = "noopener";
+              a.textContent = item.title + "（" + item.department + "）";
+              li.appendChild(a); list.appendChild(li);
+            });
+            box.hidden = !list.children.length;
+          })
+          .catch(function () { box.hidden = true; });
+      }, 400);
+    });
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });

@@ -116,6 +116,16 @@ EXPECTED: dict[Action, Row] = {
     A.SUPERVISE: Row({S.ASSIGNED}, None, {"supervisor", "system"}, public=False),
     # Any staff member may leave an internal note on a submitted case, in any state.
     A.NOTE: Row(EVERY_STATUS, None, ALL_STAFF, public=False),
+    # Publication is apart from the status (ARCHITECTURE.md): a moderator decides, for
+    # replied or closed cases whose citizen agreed; withdrawing needs a published case.
+    A.PUBLISH: Row({S.REPLIED, S.CLOSED}, None, {"moderator", "system"}, public=False,
+                   needs="consent"),
+    A.REFUSE_PUBLICATION: Row({S.REPLIED, S.CLOSED}, None, {"moderator"}, public=False,
+                              needs="consent"),
+    A.WITHDRAW: Row({S.REPLIED, S.CLOSED}, None, {"moderator"}, public=False,
+                    needs="published"),
+    # Replies imported from the archive arrive closed.
+    A.IMPORT: Row({None}, S.CLOSED, {"system"}, public=False),
 }
 
 
@@ -140,6 +150,8 @@ class Facts:
     department_id: int | None = LEAD
     co_department_ids: frozenset[int] = field(default_factory=lambda: frozenset({CO}))
     has_pending_extension: bool = False
+    consent_publish: bool = True
+    is_published: bool = False
 
 
 def actor_for(persona: str, staff: dict[str, tuple[int, int | None]]) -> Actor:
@@ -165,6 +177,8 @@ def expected_allowed(action: Action, persona: str, status: Status | None,
         "unsatisfied": satisfaction == Satisfaction.UNSATISFIED,
         "pending_extension": pending,
         "no_pending_extension": not pending,
+        "consent": True,  # the facts and the cases here all carry consent
+        "published": False,  # ... and none is published (tests/wall covers withdrawing)
     }[row.needs]
 
 
@@ -228,7 +242,7 @@ def test_allowed_actions_for_typical_moments():
     assert set(allowed_actions(Facts(S.ASSIGNED), actor_for("co_handler", staff))) == {
         A.OPINION, A.NOTE}
     assert set(allowed_actions(Facts(S.REPLIED), Actor.citizen())) == {A.FOLLOW_UP}
-    assert set(allowed_actions(Facts(S.REPLIED), Actor.system())) == {A.CLOSE}
+    assert set(allowed_actions(Facts(S.REPLIED), Actor.system())) == {A.CLOSE, A.PUBLISH}
     assert allowed_actions(Facts(S.CLOSED, Satisfaction.SATISFIED), actor_for("owner", staff)
                            ) == [A.NOTE]
     assert set(allowed_actions(Facts(S.CLOSED, Satisfaction.UNSATISFIED),
@@ -369,7 +383,7 @@ def new_case(session: Any, world: World, status: Status | None,
     case = submit_case(session, Submission(
         channel=Channel.MAILBOX, kind=Kind.COMPLAINT, title="人民路夜间施工噪音扰民",
         content="人民路地铁站工地每天晚上十一点以后仍在施工，噪音很大。",
-        contact=ContactData(phone="13800138000")), Actor.citizen())
+        contact=ContactData(phone="13800138000"), consent_publish=True), Actor.citizen())
     case.status = status
     case.satisfaction = satisfaction
     case.owner_id = world.staff["owner"][0]
