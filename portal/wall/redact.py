@@ -60,12 +60,12 @@ def _mobile(m: re.Match[str]) -> str:
 
 
 def _keep_last4(m: re.Match[str]) -> str:
-    d = m.group(0)
+    d = re.sub(r"\s", "", m.group(0))
     return "*" * (len(d) - 4) + d[-4:]
 
 
 def _landline(m: re.Match[str]) -> str:
-    area, number = m.group(1), m.group(2)
+    area, number = m.group(1), re.sub(r"[^0-9]", "", m.group(2))
     return f"{area}-{'*' * (len(number) - 2)}{number[-2:]}"
 
 
@@ -83,19 +83,32 @@ def _digits_to_stars(m: re.Match[str]) -> str:
     return re.sub(rf"[0-9{_CN_NUM}]", "*", m.group(0))
 
 
-# Order matters: longer, more specific patterns first.
+# Order matters: longer, more specific patterns first. No pattern may start right after
+# a digit or a "*", so redacting a redacted text changes nothing.
 PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     ("email", re.compile(r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})"), _email),
-    ("id_number", re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
-                             r"(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])"), _keep_last4),
-    ("mobile", re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])"),
+    ("id_number", re.compile(r"(?<![0-9*])[1-9][0-9]{5} ?(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
+                             r"(?:0[1-9]|[12][0-9]|3[01]) ?[0-9]{3}(?:[0-9](?![0-9])|[Xx])"),
+     _keep_last4),
+    ("mobile", re.compile(r"(?<![0-9*])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])"),
      _mobile),
-    ("landline", re.compile(r"(?<![0-9])(0[0-9]{2,3})[- ]?([0-9]{7,8})(?![0-9])"), _landline),
-    ("plate", re.compile(rf"[{_PROVINCES}][A-Z][·• ]?[A-Z0-9]{{5,6}}(?![A-Z0-9])"), _plate),
+    ("landline", re.compile(r"(?<![0-9*])[(（]?(0[0-9]{2,3})[)）]?[-—– ]?"
+                            r"([0-9]{3,4}[- ]?[0-9]{4})(?![0-9])"), _landline),
+    ("plate", re.compile(rf"[{_PROVINCES}][A-Za-z][·• ]?[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"),
+     _plate),
     ("house_number", re.compile(
-        rf"[0-9{_CN_NUM}]+(?:-[0-9]+)?(?:号楼|栋|幢|单元|室|号院|号)"
-        rf"(?:[0-9{_CN_NUM}]+(?:-[0-9]+)?(?:栋|幢|单元|室|号))*"), _digits_to_stars),
+        rf"(?<![0-9*月〕\]{_CN_NUM}])[0-9{_CN_NUM}]+(?:-[0-9]+)?"
+        rf"(?:号楼|栋|幢|单元|室|号院|号(?![线文令码]))"
+        rf"(?:[0-9{_CN_NUM}]+(?:-[0-9]+)?(?:栋|幢|单元|室|号(?![线文令码])))*"),
+     _digits_to_stars),
 ]
+
+# Around a common word that jieba also tags as a name, these say "a person".
+_PERSON_BEFORE = re.compile(
+    r"(我叫|我是|叫|姓名|联系人|邻居|同事|网格员|工作人员|业主|居民|市民|师傅|老人|经理|主任|书记|"
+    r"科长|处长|局长|队长|站长|老板|保安|医生|护士|老师|律师|司机)$")
+_PERSON_AFTER = re.compile(r"^(同志|先生|女士|师傅|老师|说|反映|称|表示|告诉|家)")
+_PLACE_AFTER = re.compile(r"^(路|街|道|巷|桥|区|县|镇|乡|村|小区|公园|广场|大厦|中心|站)")
 
 
 def _person_names(text: str, known: Iterable[str]) -> set[str]:
@@ -103,19 +116,30 @@ def _person_names(text: str, known: Iterable[str]) -> set[str]:
     load_dictionary()  # so road and place names are not taken for people
     names = {normalise(n).strip() for n in known if n and len(n.strip()) >= 2}
     words = list(pseg.cut(text))
+    pos = 0
     for i, (word, flag) in enumerate(words):
-        if not flag.startswith("nr"):
+        start, pos = pos, pos + len(word)
+        if not flag.startswith("nr") or "某" in word or "*" in word:
             continue
-        if i and words[i - 1].word in _COMPOUND_SURNAMES:  # 欧阳 + 娜娜
+        if word in _COMPOUND_SURNAMES and i + 1 < len(words):  # 诸葛 + 明亮
+            word += words[i + 1].word
+        elif i and words[i - 1].word in _COMPOUND_SURNAMES:  # 欧阳 + 娜娜
             word = words[i - 1].word + word
-        if 2 <= len(word) <= 4 and _rare(word):
+            start -= len(words[i - 1].word)
+        if not 2 <= len(word) <= 4 or _PLACE_AFTER.match(text[start + len(word):]):
+            continue
+        if start and (text[start - 1].isdigit() or text[start - 1] == "*"):  # 3单元楼
+            continue
+        if _rare(word) or _PERSON_BEFORE.search(text[max(start - 4, 0):start]) \
+                or _PERSON_AFTER.match(text[start + len(word):]):
             names.add(word)
     return names
 
 
 def _rare(word: str) -> bool:
     """jieba tags common words such as 查明, 文明, 石家庄 as names too; real personal
-    names are rare in its dictionary (王小明: 3) or absent from it (found by its HMM)."""
+    names are rare in its dictionary (王小明: 3) or absent from it (found by its HMM).
+    A common one (李强) still counts in a person's context (邻居李强, 李强反映)."""
     return jieba.dt.FREQ.get(word, 0) < COMMON_WORD_FREQUENCY
 
 
@@ -137,7 +161,7 @@ def _normalised_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(flat), owner
 
 
-def redact(text: str, names: Iterable[str] = ()) -> Redaction:
+def redact(text: str | None, names: Iterable[str] = ()) -> Redaction:
     """Mask phones, ID numbers, e-mail, plates, house numbers and person names.
 
     Matching runs on the normalised text (so １３８ and 1\u200b38 are found); the
