@@ -20,6 +20,10 @@ from portal.cases.models import Attachment, CannedReply, Case, CaseEvent
 from portal.cases.workflow import Action, TransitionRefused, allowed_actions
 from portal.clock import local_today
 from portal.db import db
+from portal.search.index import SearchUnavailable, search_index
+from portal.search.query import more_like
+from portal.wall.models import Publication
+from portal.wall.queries import publications_by_ids
 
 from .actions import SPECS, build_form
 from .guard import protect
@@ -45,15 +49,26 @@ def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 
     if failed is not None:
         forms[failed[0]] = failed[1]
     today = local_today()
+    answering = Action.REPLY in actions or Action.ANSWER in actions
     canned = db.session.scalars(
         select(CannedReply).where((CannedReply.category_id == case.category_id)
                                   | CannedReply.category_id.is_(None))
-    ).all() if Action.REPLY in actions or Action.ANSWER in actions else []
+    ).all() if answering else []
     return render_template(
         "staff/case.html", case=case, forms=forms, specs=SPECS, canned=canned,
+        knowledge=similar_replies(case) if answering else [],
         days_left=working_days_left(db.session, today, case.due_on) if case.due_on else None,
         overdue=case.is_overdue(today), warning=missing_schedule_warning(db.session, today),
     ), status
+
+
+def similar_replies(case: Case) -> list[Publication]:
+    """Published replies to similar letters: the knowledge base for whoever answers."""
+    try:
+        ids = more_like(search_index(), 0, f"{case.title} {case.content[:200]}", limit=5)
+    except SearchUnavailable:
+        return []
+    return publications_by_ids(db.session, ids)
 
 
 @bp.route("/<id:case_id>")

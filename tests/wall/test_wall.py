@@ -104,3 +104,28 @@ def test_the_atom_feed_lists_replies_and_narrows_by_department(client, imported)
 def test_similar_replies_are_offered_while_typing(client, imported):
     results = client.get("/api/similar?q=我家楼下燃气管道有味道").get_json()["results"]
     assert any("燃气" in r["title"] for r in results)
+
+
+def test_the_answer_form_offers_similar_published_replies(app, imported, session):
+    from portal.cases.handling import accept_case, assign_case
+    from portal.cases.models import Department
+    from portal.cases.services import ContactData, Submission, submit_case
+    from portal.cases.workflow import Actor, Channel, Kind, Role
+    from tests.helpers import login, make_staff
+
+    department = session.scalars(select(Department).where(
+        Department.name == "市住房和城乡建设委员会")).one()
+    handler = make_staff(session, "h", Role.HANDLER, department=department)
+    operator = make_staff(session, "o", Role.OPERATOR)
+    case = submit_case(session, Submission(
+        channel=Channel.MAILBOX, kind=Kind.COMPLAINT, title="燃气管道漏气怎么办",
+        content="楼下燃气管道有漏气的味道，担心安全。", contact=ContactData(phone="13800138000")),
+        Actor.citizen())
+    accept_case(session, case, Actor(Role.OPERATOR, frozenset({Role.OPERATOR}), operator.id))
+    assign_case(session, case, Actor(Role.OPERATOR, frozenset({Role.OPERATOR}), operator.id),
+                department)
+    session.commit()
+    client = app.test_client()
+    login(client, handler.username)
+    html = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "相似的已公开答复" in html and "人民路燃气管道漏气" in html
