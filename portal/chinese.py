@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
 
-CITY_DICTIONARY = Path(__file__).resolve().parent / "civic_dict.txt"
+HERE = Path(__file__).resolve().parent
+CITY_DICTIONARY = HERE / "civic_dict.txt"
+SYNONYMS = HERE / "synonyms.txt"
 _lock = threading.Lock()
 _loaded = False
 
@@ -22,3 +25,24 @@ def load_dictionary() -> None:
         if not _loaded:
             jieba.load_userdict(str(CITY_DICTIONARY))
             _loaded = True
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """Each word of ``synonyms.txt`` mapped to its whole group (燃气 → 燃气 煤气 天然气)."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in SYNONYMS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        words = tuple(line.split())
+        for word in words:
+            groups[word] = words
+    return groups
+
+
+@lru_cache(maxsize=1)
+def civic_words() -> frozenset[str]:
+    """Words of the city's dictionary and synonym list: never a person's name."""
+    dictionary = {line.split()[0] for line in
+                  CITY_DICTIONARY.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return frozenset(dictionary | set(synonym_groups()))

@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal.db import db, upgrade_database
 from portal.notify.outbox import deliver_due, pending_count
+from portal.search.index import search_index
 
 mail_cli = AppGroup("mail", help="The mail outbox.")
 
@@ -17,6 +18,7 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 def init_db_command() -> None:
     """Migrate the database to the newest schema (safe to run again)."""
     upgrade_database(current_app)
+    search_index().ensure()
     click.echo("数据库已迁移到最新版本。")
 
 

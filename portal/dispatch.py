@@ -41,7 +41,8 @@ class AfterCommitWorker:
         event.listen(sessionmaker, "after_rollback", self._after_rollback)
 
     def _after_commit(self, session: Session) -> None:
-        if session.info.pop(self._flag, False):
+        # SQLAlchemy also calls this when a savepoint is released: wait for the real commit.
+        if not session.in_nested_transaction() and session.info.pop(self._flag, False):
             self.kick()
 
     def _after_rollback(self, session: Session) -> None:

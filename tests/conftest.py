@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 import portal.models  # noqa: F401,I001  (complete metadata for truncation)
 from portal import create_app
 from portal.db import Base, alembic_config, db
+from portal.search.index import SearchIndex
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 TEST_PII_KEY = Fernet.generate_key().decode()
@@ -161,8 +162,9 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
             "RATELIMIT_STORAGE_URI": "memory://",
             "SITE_URL": "https://portal.test",
         }
+        if "SEARCH_INDEX_DIR" not in overrides:
+            SearchIndex(config["SEARCH_INDEX_DIR"]).ensure()  # what `init-db` does
         config.update(overrides)
-        Path(config["SEARCH_INDEX_DIR"]).mkdir(parents=True, exist_ok=True)
         app = create_app(config)
         apps.append(app)
         return app

@@ -110,7 +110,8 @@ def store_upload(session: Session, upload: PreparedUpload) -> str:
 
 
 def _forget_files(session: Session) -> None:
-    session.info.pop(_NEW_FILES, None)
+    if not session.in_nested_transaction():  # a released savepoint is not a commit
+        session.info.pop(_NEW_FILES, None)
 
 
 def _remove_files(session: Session) -> None:

@@ -180,6 +180,12 @@ def _published(case: CaseState) -> str | None:
     return None if case.is_published else "该诉求未在回音壁公开"
 
 
+def _publishable_unpublished(case: CaseState) -> str | None:
+    if case.is_published:
+        return "该诉求已公开，如需下线请撤回公开"
+    return _publishable(case)
+
+
 @dataclass(frozen=True)
 class Transition:
     """One row of the table: who may take ``action`` from which states, and where it leads."""
@@ -247,7 +253,7 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.PUBLISH, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR, R.SYSTEM}, SC.ANY, None,
            _publishable),
         _t(A.REFUSE_PUBLICATION, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR}, SC.ANY, None,
-           _publishable),
+           _publishable_unpublished),
         _t(A.WITHDRAW, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR}, SC.ANY, None, _published),
     )
 }

@@ -105,11 +105,11 @@ class SearchIndex:
 
     def state(self) -> str:
         """'ok', 'missing' or 'damaged', for /healthz."""
-        if not whoosh_index.exists_in(str(self.path)):
-            return "missing"
         try:
+            if not whoosh_index.exists_in(str(self.path)):
+                return "missing"
             self.searcher().doc_count()
-        except SearchUnavailable:
+        except Exception:  # a garbage table of contents raises Whoosh's own errors
             return "damaged"
         return "ok"
 
@@ -130,9 +130,12 @@ class SearchIndex:
 
     def ensure(self) -> None:
         """Create an empty index if there is none (a new node, or a first start)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        if not whoosh_index.exists_in(str(self.path)):
-            whoosh_index.create_in(str(self.path), make_schema())
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            if not whoosh_index.exists_in(str(self.path)):
+                whoosh_index.create_in(str(self.path), make_schema())
+        except Exception as exc:  # damaged: only `search rebuild` may replace it
+            raise SearchUnavailable(repr(exc)) from exc
 
     def sync(self, session: Session) -> int:
         """Apply outbox rows after the cursor, in order; return how many were applied."""
@@ -160,12 +163,12 @@ class SearchIndex:
                         writer.delete_by_term("id", str(row.publication_id))
                     last = row.id
                     applied += 1
+            if applied:  # while the lock is held, so the cursor only moves forward
+                self._write_cursor(self.path, last)
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
-        if applied:
-            self._write_cursor(self.path, last)
         return applied
 
     def rebuild(self, session: Session, progress: Callable[[int], None] | None = None) -> int:

@@ -45,8 +45,7 @@ def _index_state() -> str:
         return "missing"
     if not os.access(path, os.W_OK):
         return "read-only"
-    state = search_index().state()
-    return "ok" if state == "missing" else state  # an empty folder: created on first publish
+    return search_index().state()
 
 
 @bp.route("/healthz")

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 import jieba
 import jieba.posseg as pseg
 
-from portal.chinese import load_dictionary
+from portal.chinese import civic_words, load_dictionary
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 _CN_NUM = "零一二三四五六七八九十百"
 COMMON_WORD_FREQUENCY = 50
+_TLDS = "|".join(sorted(
+    ["com", "cn", "net", "org", "gov", "edu", "info", "biz", "io", "co", "me", "top", "xyz", "vip", "club", "site", "online", "tech", "asia", "hk", "tw", "mo", "us", "uk", "jp", "de", "fr", "ru", "ca", "au", "sg"], key=len, reverse=True))
 _COMPOUND_SURNAMES = {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "尉迟", "公孙"}
 
 
@@ -86,7 +88,11 @@ def _digits_to_stars(m: re.Match[str]) -> str:
 # Order matters: longer, more specific patterns first. No pattern may start right after
 # a digit or a "*", so redacting a redacted text changes nothing.
 PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    ("email", re.compile(r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})"), _email),
+    # The domain ends where a non-address character, the text, or the next address begins
+    # (two addresses written together are both found); known TLDs are tried first.
+    ("email", re.compile(r"(?<![@*.])([A-Za-z0-9._%+-]+)@"
+                         rf"((?:[A-Za-z0-9-]+\.)+(?:{_TLDS}|[A-Za-z]{{2,}}))"
+                         r"(?=[^A-Za-z0-9.@_%+-]|$|[A-Za-z0-9._%+-]+@)"), _email),
     ("id_number", re.compile(r"(?<![0-9*])[1-9][0-9]{5} ?(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
                              r"(?:0[1-9]|[12][0-9]|3[01]) ?[0-9]{3}(?:[0-9](?![0-9])|[Xx])"),
      _keep_last4),
@@ -119,7 +125,7 @@ def _person_names(text: str, known: Iterable[str]) -> set[str]:
     pos = 0
     for i, (word, flag) in enumerate(words):
         start, pos = pos, pos + len(word)
-        if not flag.startswith("nr") or "某" in word or "*" in word:
+        if not flag.startswith("nr") or "某" in word or "*" in word or word in civic_words():
             continue
         if word in _COMPOUND_SURNAMES and i + 1 < len(words):  # 诸葛 + 明亮
             word += words[i + 1].word

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
@@ -56,6 +57,10 @@ def propose(case: Case) -> Proposal:
 
 
 def queue_index(session: Session, publication: Publication, op: str) -> None:
+    """Add an outbox row for the index. On PostgreSQL, publishing transactions take
+    turns here, so outbox ids commit in order and a sync never skips a late one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE search_outbox IN SHARE ROW EXCLUSIVE MODE"))
     session.add(SearchOutbox(publication_id=publication.id, op=op))
     mark_pending(session, "search")
 
@@ -65,21 +70,28 @@ def publish_case(session: Session, case: Case, actor: Actor, *, title: str, lett
     """公开: store the public copy (redacted again, whatever was typed) and index it."""
     names = _names(case)
     perform(session, case, Action.PUBLISH, actor)
-    pub = case.publication or Publication(case=case)
     contact = case.contact
-    pub.title = redact(title, names).text[:200]
-    pub.letter = redact(letter, names).text
-    pub.reply = redact(reply, names).text
-    pub.citizen_label = citizen_label(contact.name if contact else None,
-                                      contact.salutation if contact else None)
-    pub.department_name = case.department.name if case.department else "市政府办公室"
-    pub.category_name = case.category.name if case.category else "其他"
-    pub.kind, pub.channel = case.kind, case.channel
-    pub.adoption, pub.satisfaction = case.adoption, case.satisfaction
-    pub.submitted_at = case.submitted_at
-    pub.replied_at = case.replied_at or utcnow()
-    pub.is_public, pub.published_at, pub.withdrawn_at = True, utcnow(), None
-    session.add(pub)
+    fields = {
+        "title": redact(title, names).text[:200],
+        "letter": redact(letter, names).text,
+        "reply": redact(reply, names).text,
+        "citizen_label": citizen_label(contact.name if contact else None,
+                                       contact.salutation if contact else None),
+        "department_name": case.department.name if case.department else "市政府办公室",
+        "category_name": case.category.name if case.category else "其他",
+        "kind": case.kind, "channel": case.channel,
+        "adoption": case.adoption, "satisfaction": case.satisfaction,
+        "submitted_at": case.submitted_at, "replied_at": case.replied_at or utcnow(),
+        "is_public": True, "published_at": utcnow(), "withdrawn_at": None,
+    }
+    pub = case.publication
+    if pub is None:
+        pub = Publication(**fields)
+        session.add(pub)
+        case.publication = pub
+    else:
+        for name, value in fields.items():
+            setattr(pub, name, value)
     session.flush()
     queue_index(session, pub, "index")
     return pub

@@ -1,0 +1,472 @@
+"""The moderator's desk: a citizen's letter with personal data in it goes from the web
+form to a replied case, through the redaction review, onto the echo wall and into
+search, and off again, through the real HTTP stack with CSRF (SECURITY.md A22)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from whoosh import index as whoosh_index
+
+from portal.cases.handling import accept_case, answer_case, assign_case, reply_case
+from portal.cases.models import Case, CaseEvent
+from portal.cases.workflow import Action, Actor, Role, Status, TransitionRefused
+from portal.wall.models import Publication, SearchOutbox
+from portal.wall.services import publish_case
+from tests.helpers import form_tokens, letter_data, login, make_staff, post_form
+
+# --- the citizen and the personal data planted in the letter and the reply ---------------
+
+NAME = "赵国庆"
+MOBILE_FULL_WIDTH = "１３９８７６５４３２１"
+MOBILE = "13987654321"
+ID_NUMBER = "330106198803151234"
+EMAIL = "zhaoguoqing88@example.com"
+PLATE = "浙A88K66"
+ROOM = "3幢2单元501室"
+CONTACT_PHONE = "13800138000"  # typed in the form's contact fields only
+CONTACT_EMAIL = "zhaogq@example.org"
+
+TITLE = f"{NAME}反映{ROOM}楼上渗水"
+CONTENT = (f"我是{NAME}，住在幸福里小区{ROOM}，楼上卫生间渗水严重，墙面发霉。"
+           f"我的手机{MOBILE_FULL_WIDTH}，身份证号{ID_NUMBER}，邮箱{EMAIL}。"
+           f"另外楼下常有一辆车牌{PLATE}的小车堵住消防通道。")
+REPLY = (f"{NAME}先生您好：经市住房和城乡建设委员会核查，{ROOM}楼上渗水系供水管道老化所致，"
+         f"已督促物业公司维修；车牌{PLATE}的违停车辆已通报交警部门依法处理。")
+
+# Every spelling of the citizen's data that must never be public.
+PII = [NAME, MOBILE, MOBILE_FULL_WIDTH, ID_NUMBER, EMAIL, PLATE, ROOM, "501室",
+       CONTACT_PHONE, CONTACT_EMAIL]
+# What the Chinese analyzer would make of them, were they ever indexed.
+PII_TERMS = ["赵国庆", "国庆", MOBILE, ID_NUMBER, "zhaoguoqing88", "a88k66", "501",
+             CONTACT_PHONE, "zhaogq"]
+
+DEPARTMENT = "市住房和城乡建设委员会"
+CSRF = re.compile(r'name="([a-z_]*-?csrf_token)"[^>]*value="([^"]*)"')
+
+
+# --- arranging ---------------------------------------------------------------------------
+
+@pytest.fixture
+def desk(app: Any, session: Any, make_category: Any, make_department: Any) -> SimpleNamespace:
+    """A category, a department and a signed-in moderator."""
+    category = make_category("城乡建设")
+    department = make_department(DEPARTMENT)
+    moderator_account = make_staff(session, "mod", Role.MODERATOR)
+    moderator = app.test_client()
+    assert login(moderator, "mod").status_code == 303
+    return SimpleNamespace(app=app, session=session, category=category, department=department,
+                           moderator=moderator, moderator_id=moderator_account.id)
+
+
+def submit(desk: SimpleNamespace, **overrides: Any) -> Case:
+    """A letter posted through the web form, as a citizen's browser would."""
+    data = letter_data(desk.category.id, title=TITLE, content=CONTENT, name=NAME,
+                       salutation="先生", phone=CONTACT_PHONE, email=CONTACT_EMAIL)
+    data.update(overrides)
+    data = {k: v for k, v in data.items() if v is not None}  # None: leave the field out
+    citizen = desk.app.test_client()
+    assert post_form(citizen, "/mailbox/new", data).status_code == 303
+    desk.session.rollback()
+    return desk.session.scalars(select(Case).where(Case.title == data["title"])).one()
+
+
+def handle_to_replied(desk: SimpleNamespace, case: Case, reply: str = REPLY) -> Case:
+    """Accept, assign, answer and reply with the workflow's own verbs."""
+    session = desk.session
+    operator = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
+    handler = Actor(Role.HANDLER, frozenset({Role.HANDLER}), department_id=desk.department.id)
+    accept_case(session, case, operator)
+    assign_case(session, case, operator, desk.department)
+    session.commit()
+    answer_case(session, case, handler, "经核查，系供水管道老化，已安排物业维修。")
+    reply_case(session, case, operator, reply)
+    session.commit()
+    assert case.status == Status.REPLIED
+    return case
+
+
+def replied_case(desk: SimpleNamespace, **overrides: Any) -> Case:
+    return handle_to_replied(desk, submit(desk, **overrides))
+
+
+def session_token(client: Any, url: str) -> str:
+    """The session's CSRF token, from the logout form every staff page carries."""
+    return tokens(client, url)["csrf_token"]
+
+
+def tokens(client: Any, url: str) -> dict[str, str]:
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    return dict(CSRF.findall(page.get_data(as_text=True)))
+
+
+def proposed_texts(page: str) -> dict[str, str]:
+    """The public title, letter and reply as the review form pre-fills them."""
+    title = re.search(r'<input[^>]*name="publish-title"[^>]*value="([^"]*)"', page)
+    letter = re.search(r'<textarea[^>]*name="publish-letter"[^>]*>(.*?)</textarea>', page, re.S)
+    reply = re.search(r'<textarea[^>]*name="publish-reply"[^>]*>(.*?)</textarea>', page, re.S)
+    assert title and letter and reply, "the review page has no publish form"
+    return {k: html.unescape(m.group(1)).lstrip("\r\n")
+            for k, m in (("title", title), ("letter", letter), ("reply", reply))}
+
+
+def publish(desk: SimpleNamespace, case_id: int, **edited: str) -> Any:
+    """Post the publish form as the moderator would: the proposal, with any edits."""
+    url = f"/staff/publication/{case_id}"
+    page = desk.moderator.get(url).get_data(as_text=True)
+    texts = {**proposed_texts(page), **edited}
+    data = {f"publish-{k}": v for k, v in texts.items()}
+    data["publish-csrf_token"] = dict(CSRF.findall(page))["publish-csrf_token"]
+    return desk.moderator.post(url, data=data)
+
+
+def published(desk: SimpleNamespace, case_id: int, **edited: str) -> int:
+    """Publish and return the publication's id, from the redirect to its wall page."""
+    response = publish(desk, case_id, **edited)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    found = re.search(r"/wall/(\d+)$", response.headers["Location"])
+    assert found, response.headers["Location"]
+    return int(found.group(1))
+
+
+def decide(desk: SimpleNamespace, case_id: int, verb: str, reason: str) -> Any:
+    token = tokens(desk.moderator, f"/staff/publication/{case_id}")[f"{verb}-csrf_token"]
+    return desk.moderator.post(f"/staff/publication/{case_id}/{verb}",
+                               data={f"{verb}-reason": reason, f"{verb}-csrf_token": token})
+
+
+def events(session: Any, case_id: int, action: Action) -> list[CaseEvent]:
+    session.rollback()
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                   CaseEvent.action == action)).all()
+
+
+def wall_ids(client: Any, url: str = "/wall") -> list[int]:
+    return [int(i) for i in re.findall(r'<h3><a href="/wall/(\d+)">',
+                                       client.get(url).get_data(as_text=True))]
+
+
+def api_ids(client: Any, q: str) -> list[int]:
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code == 200
+    return [r["id"] for r in response.get_json()["results"]]
+
+
+def feed_ids(client: Any) -> list[int]:
+    feed = client.get("/feeds/wall.atom").get_data(as_text=True)
+    return [int(i) for i in re.findall(r"<id>[^<]*/wall/(\d+)</id>", feed)]
+
+
+def indexed_ids(app: Any) -> set[int]:
+    ix = whoosh_index.open_dir(app.config["SEARCH_INDEX_DIR"])
+    with ix.reader() as reader:
+        return {int(doc["id"]) for doc in reader.all_stored_fields()}
+
+
+def leaks(text: str) -> list[str]:
+    return [value for value in PII if value in text]
+
+
+# --- the queue and the proposed redaction ------------------------------------------------
+
+def test_moderator_sees_the_replied_case_and_its_proposed_redaction_marked(desk):
+    case = replied_case(desk)
+
+    queue = desk.moderator.get("/staff/publication")
+    assert queue.status_code == 200
+    assert f'href="/staff/publication/{case.id}"' in queue.get_data(as_text=True)
+
+    review = desk.moderator.get(f"/staff/publication/{case.id}")
+    assert review.status_code == 200
+    page = review.get_data(as_text=True)
+    marked = re.findall(r'<ins title="已隐去：(\w+)">([^<]*)</ins>', page)
+    assert {kind for kind, _ in marked} >= {"name", "mobile", "id_number", "email", "plate",
+                                            "house_number"}
+    assert ("mobile", "139****4321") in marked
+    assert ("name", "赵某") in marked
+    assert "赵先生" in page  # how the citizen will appear in public
+    proposal = proposed_texts(page)
+    for text in proposal.values():
+        assert leaks(text) == [], text
+    assert review.headers["Cache-Control"] == "no-store"
+
+
+# --- publishing --------------------------------------------------------------------------
+
+def test_publishing_puts_a_redacted_copy_on_the_wall_and_in_search(desk, client):
+    case = replied_case(desk)
+
+    pub_id = published(desk, case.id)
+
+    detail = client.get(f"/wall/{pub_id}")
+    assert detail.status_code == 200
+    page = detail.get_data(as_text=True)
+    assert leaks(page) == []
+    assert "赵先生" in page and "赵某" in page and "139****4321" in page
+    assert "楼上卫生间渗水严重" in page and "供水管道老化" in page and DEPARTMENT in page
+    assert pub_id in wall_ids(client)
+    assert pub_id in api_ids(client, "渗水")
+    assert pub_id in wall_ids(client, "/search?q=渗水")
+    assert pub_id in indexed_ids(desk.app)
+
+    desk.session.rollback()
+    case = desk.session.get(Case, case.id)
+    assert case.status == Status.REPLIED
+    publish_events = events(desk.session, case.id, Action.PUBLISH)
+    assert len(publish_events) == 1
+    event = publish_events[0]
+    assert (event.from_status, event.to_status) == (Status.REPLIED, Status.REPLIED)
+    assert (event.actor_id, event.actor_role) == (desk.moderator_id, Role.MODERATOR)
+    assert not event.is_public
+    assert desk.session.scalars(select(SearchOutbox.op).where(
+        SearchOutbox.publication_id == pub_id)).all() == ["index"]
+
+
+def test_the_citizen_still_sees_their_original_text_on_the_tracking_page(desk):
+    case = replied_case(desk)
+    published(desk, case.id)
+
+    citizen = desk.app.test_client()
+    status = citizen.post("/track", data={**form_tokens(citizen, "/track"),
+                                          "tracking_code": case.tracking_code,
+                                          "phone_last4": CONTACT_PHONE[-4:]})
+    assert status.status_code == 200
+    page = status.get_data(as_text=True)
+    assert html.escape(TITLE) in page or TITLE in page
+    assert CONTENT in html.unescape(page)
+    assert REPLY in html.unescape(page)
+
+
+def test_personal_data_typed_back_by_the_moderator_is_redacted_again(desk, client):
+    """SECURITY A22: the redaction runs again at publication, whatever was typed."""
+    case = replied_case(desk)
+
+    pub_id = published(
+        desk, case.id,
+        title=f"{NAME}家{ROOM}渗水（{PLATE}）",
+        letter=f"来信人{NAME}，手机{MOBILE_FULL_WIDTH}，身份证{ID_NUMBER}，邮箱{EMAIL}，"
+               f"住{ROOM}，楼上渗水。联系电话{CONTACT_PHONE}，{CONTACT_EMAIL}。",
+        reply=f"{NAME}先生：已维修，{PLATE}已处理，如有问题请联系{MOBILE}。",
+    )
+
+    desk.session.rollback()
+    pub = desk.session.get(Publication, pub_id)
+    for text in (pub.title, pub.letter, pub.reply, pub.citizen_label):
+        assert leaks(text) == [], text
+    assert pub.citizen_label == "赵先生"
+    assert "139****4321" in pub.letter and "138****8000" in pub.letter
+    page = client.get(f"/wall/{pub_id}").get_data(as_text=True)
+    assert leaks(page) == []
+    assert "楼上渗水" in page
+
+
+def test_no_public_page_feed_api_or_index_field_carries_the_citizens_data(desk, client):
+    """SECURITY A22: crawl everything public, then read the whole index."""
+    case = replied_case(desk)
+    pub_id = published(desk, case.id,
+                       letter=f"{CONTENT}\n联系人{NAME}，电话{CONTACT_PHONE}，{CONTACT_EMAIL}")
+
+    pages = ["/", "/wall", f"/wall/{pub_id}", f"/wall?department={DEPARTMENT}",
+             "/search?q=渗水", "/search?q=消防通道 车牌", "/search?q=管道老化&sort=newest",
+             f"/search?department={DEPARTMENT}", "/api/search?q=渗水",
+             "/api/search?q=渗水&per_page=50", f"/api/search?department={DEPARTMENT}",
+             "/api/similar?q=楼上卫生间渗水墙面发霉", "/feeds/wall.atom",
+             f"/feeds/wall.atom?department={DEPARTMENT}", "/feeds/wall.atom?category=城乡建设"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        if response.is_json:
+            body = json.dumps(response.get_json(), ensure_ascii=False)
+        assert leaks(body) == [], url
+    assert pub_id in api_ids(client, "渗水")  # the crawl did see the item
+    assert pub_id in [r["id"] for r in client.get("/api/similar?q=楼上卫生间渗水墙面发霉")
+                      .get_json()["results"]]
+    for value in (NAME, MOBILE, ID_NUMBER, "zhaoguoqing88", CONTACT_PHONE):
+        assert api_ids(client, value) == [], value
+
+    ix = whoosh_index.open_dir(desk.app.config["SEARCH_INDEX_DIR"])
+    with ix.reader() as reader:
+        stored = json.dumps(list(reader.all_stored_fields()), ensure_ascii=False)
+        terms = [(field, text.decode("utf-8", "replace")) for field, text in reader.all_terms()
+                 if field != "replied"]  # numbers are stored as encoded bytes
+        lexicon = [t.decode("utf-8", "replace") for t in reader.lexicon("body")]
+    assert leaks(stored) == []
+    assert {"渗水", "幸福里"} <= {t for _, t in terms}  # the public text was indexed
+    assert "139" in lexicon and "4321" in lexicon  # the mask's kept digits, nothing more
+    for value in PII_TERMS:
+        assert not [(f, t) for f, t in terms if value.lower() in t], value
+    for _, term in terms:
+        assert leaks(term) == [], term
+
+
+# --- without consent ---------------------------------------------------------------------
+
+def test_cases_without_publication_consent_never_reach_the_queue_and_cannot_be_published(
+        desk, client):
+    case = replied_case(desk, title="幸福里小区楼道灯不亮", consent_publish=None)
+    assert case.consent_publish is False
+
+    queue = desk.moderator.get("/staff/publication").get_data(as_text=True)
+    assert f"/staff/publication/{case.id}" not in queue
+    assert desk.moderator.get(f"/staff/publication/{case.id}").status_code == 404
+    csrf = session_token(desk.moderator, "/staff/publication")
+    attempt = desk.moderator.post(f"/staff/publication/{case.id}", data={
+        "publish-title": "幸福里小区楼道灯不亮", "publish-letter": "楼道灯坏了很久，晚上看不见。",
+        "publish-reply": "物业已更换楼道灯，现已恢复照明。", "publish-csrf_token": csrf})
+    assert attempt.status_code == 404
+    for verb in ("refuse", "withdraw"):
+        response = desk.moderator.post(f"/staff/publication/{case.id}/{verb}",
+                                       data={f"{verb}-reason": "测试", f"{verb}-csrf_token": csrf})
+        assert response.status_code == 404
+
+    with pytest.raises(TransitionRefused, match="未同意公开"):
+        publish_case(desk.session, desk.session.get(Case, case.id), Actor.system(),
+                     title="幸福里小区楼道灯不亮", letter="楼道灯坏了很久。", reply="已修复。")
+    desk.session.rollback()
+    assert desk.session.scalar(select(func.count()).select_from(Publication)) == 0
+    assert events(desk.session, case.id, Action.PUBLISH) == []
+    assert wall_ids(client) == []
+
+
+# --- withdrawing and refusing ------------------------------------------------------------
+
+def test_withdrawal_removes_the_item_from_every_public_place_at_once(desk, client):
+    case = replied_case(desk)
+    pub_id = published(desk, case.id)
+    similar = "/api/similar?q=楼上卫生间渗水墙面发霉"
+    assert pub_id in wall_ids(client) and pub_id in feed_ids(client)
+    assert pub_id in api_ids(client, "渗水")
+    assert pub_id in [r["id"] for r in client.get(similar).get_json()["results"]]
+
+    response = decide(desk, case.id, "withdraw", "市民来电要求撤回公开")
+    assert response.status_code == 303
+
+    assert pub_id not in wall_ids(client)
+    assert client.get(f"/wall/{pub_id}").status_code == 404
+    assert pub_id not in wall_ids(client, "/search?q=渗水")
+    search = client.get("/api/search?q=渗水").get_json()
+    assert search["results"] == [] and search["total"] == 0
+    assert pub_id not in feed_ids(client)
+    assert client.get(similar).get_json()["results"] == []
+    assert pub_id not in indexed_ids(desk.app)
+
+    withdrawals = events(desk.session, case.id, Action.WITHDRAW)
+    assert [e.note for e in withdrawals] == ["市民来电要求撤回公开"]
+    assert withdrawals[0].actor_id == desk.moderator_id
+    assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
+    case = desk.session.get(Case, case.id)
+    assert case.status == Status.REPLIED
+    assert desk.session.scalars(select(SearchOutbox.op).where(
+        SearchOutbox.publication_id == pub_id).order_by(SearchOutbox.id)).all() == [
+        "index", "delete"]
+
+
+def test_withdrawal_without_a_reason_changes_nothing(desk, client):
+    case = replied_case(desk)
+    pub_id = published(desk, case.id)
+
+    response = decide(desk, case.id, "withdraw", "")
+
+    assert response.status_code == 303
+    assert pub_id in wall_ids(client)
+    assert events(desk.session, case.id, Action.WITHDRAW) == []
+
+
+def test_refusing_keeps_the_case_off_the_wall_and_out_of_the_queue(desk, client):
+    case = replied_case(desk)
+
+    response = decide(desk, case.id, "refuse", "来信涉及第三方隐私，不宜公开")
+
+    assert response.status_code == 303
+    queue = desk.moderator.get("/staff/publication").get_data(as_text=True)
+    assert f"/staff/publication/{case.id}" not in queue
+    assert wall_ids(client) == [] and feed_ids(client) == []
+    refusals = events(desk.session, case.id, Action.REFUSE_PUBLICATION)
+    assert [e.note for e in refusals] == ["来信涉及第三方隐私，不宜公开"]
+    assert (refusals[0].from_status, refusals[0].to_status) == (Status.REPLIED, Status.REPLIED)
+    assert desk.session.get(Case, case.id).status == Status.REPLIED
+    assert desk.session.scalar(select(func.count()).select_from(Publication)) == 0
+    assert desk.session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
+
+
+# --- who may moderate --------------------------------------------------------------------
+
+def test_staff_without_the_moderator_role_get_403_on_every_moderation_route(desk, client):
+    case = replied_case(desk)
+    pub_id = published(desk, case.id)
+    make_staff(desk.session, "busy", Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN,
+               department=desk.department)
+    other = desk.app.test_client()
+    assert login(other, "busy").status_code == 303
+    token = session_token(other, f"/staff/cases/{case.id}")
+
+    base = f"/staff/publication/{case.id}"
+    assert other.get("/staff/publication").status_code == 403
+    assert other.get(base).status_code == 403
+    assert other.post(base, data={"publish-title": "改过的标题", "publish-letter": "改过的来信内容。。。",
+                                  "publish-reply": "改过的答复内容。。。",
+                                  "publish-csrf_token": token}).status_code == 403
+    for verb in ("refuse", "withdraw"):
+        assert other.post(f"{base}/{verb}", data={f"{verb}-reason": "无权操作",
+                                                  f"{verb}-csrf_token": token}).status_code == 403
+
+    anonymous = desk.app.test_client()
+    assert anonymous.get(base).status_code in (302, 303)
+    assert pub_id in wall_ids(client)
+    assert events(desk.session, case.id, Action.WITHDRAW) == []
+    assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
+
+
+def test_editing_a_published_item_updates_the_wall_and_search(desk, client):
+    case = replied_case(desk)
+    pub_id = published(desk, case.id)
+    assert pub_id in api_ids(client, "消防通道")
+
+    again = published(desk, case.id, title="幸福里小区楼上渗水问题",
+                      letter="幸福里小区楼上卫生间渗水严重，墙面发霉，请相关部门处理。",
+                      reply=f"经核查，渗水系供水管道老化所致，已维修。来信人{NAME}已确认。")
+
+    assert again == pub_id
+    page = client.get(f"/wall/{pub_id}").get_data(as_text=True)
+    assert "幸福里小区楼上渗水问题" in page and leaks(page) == []
+    assert pub_id not in api_ids(client, "消防通道")  # the old letter is out of the index
+    assert pub_id in api_ids(client, "发霉")
+    assert len(events(desk.session, case.id, Action.PUBLISH)) == 2
+    assert desk.session.scalars(select(SearchOutbox.op).where(
+        SearchOutbox.publication_id == pub_id)).all() == ["index", "index"]
+
+
+def test_refusing_an_item_already_on_the_wall_is_not_a_way_to_leave_it_there(desk, client):
+    """A refusal recorded while the item stays public would make the audit trail lie."""
+    case = replied_case(desk)
+    pub_id = published(desk, case.id)
+    csrf = session_token(desk.moderator, f"/staff/publication/{case.id}")
+
+    desk.moderator.post(f"/staff/publication/{case.id}/refuse",
+                        data={"refuse-reason": "不宜公开", "refuse-csrf_token": csrf})
+
+    refused = events(desk.session, case.id, Action.REFUSE_PUBLICATION)
+    on_wall = pub_id in wall_ids(client)
+    assert not (refused and on_wall), "refusal recorded but the item is still public"
+
+
+def test_the_proposal_does_not_take_civic_nouns_for_personal_names(desk, client):
+    """井盖 (manhole cover) is what the letter is about; 井某 would hide it from search."""
+    case = handle_to_replied(
+        desk, submit(desk, title="东湖路井盖缺失", content="东湖路公交站旁井盖缺失，行人容易跌落，请尽快处理。"),
+        reply="市城市管理局已补装东湖路井盖并设置警示标志。")
+
+    page = desk.moderator.get(f"/staff/publication/{case.id}").get_data(as_text=True)
+    proposal = proposed_texts(page)
+    assert "井盖" in proposal["title"] and "井盖" in proposal["letter"], proposal
+    assert "井某" not in "".join(proposal.values())
+    pub_id = published(desk, case.id)
+    assert pub_id in api_ids(client, "井盖")
