@@ -38,7 +38,7 @@ def query_words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text or "")
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")[:MAX_QUERY_CHARS]
     words: dict[str, None] = {}
-    for word in jieba.cut(text, HMM=False):
+    for word in jieba.cut(text):  # with HMM, as the index is segmented
         word = word.strip().lower()
         if word and _WORDY.search(word) and word not in QUERY_STOPWORDS:
             words.setdefault(word, None)
