@@ -18,6 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/flask --app wsgi init-db
 	$(BIN)/flask --app wsgi seed-demo --if-empty
+	$(BIN)/flask --app wsgi search sync
 	$(BIN)/flask --app wsgi run --port $(PORT)
 
 test: $(STAMP)

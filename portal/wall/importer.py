@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from portal.cases.services import perform
 from portal.cases.tracking import new_tracking_code
 from portal.cases.workflow import Action, Actor, Adoption, Channel, Kind, Satisfaction
 from portal.db import db
+from portal.search.projection import sync_index
 
 from .services import publish_case
 
@@ -164,6 +165,7 @@ def import_replies_command(path: Path) -> None:
     with path.open(encoding="utf-8") as fh, click.progressbar(fh, length=total,
                                                               label="导入历史答复") as lines:
         report = import_lines(db.session, lines)
+    sync_index(current_app)  # a CLI process may exit before the background indexer runs
     click.echo(f"导入 {report.imported} 条，已存在未改动 {report.unchanged} 条，"
                f"错误跳过 {report.bad} 条。")
 
