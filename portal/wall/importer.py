@@ -165,7 +165,8 @@ def import_replies_command(path: Path) -> None:
     with path.open(encoding="utf-8") as fh, click.progressbar(fh, length=total,
                                                               label="导入历史答复") as lines:
         report = import_lines(db.session, lines)
-    sync_index(current_app)  # a CLI process may exit before the background indexer runs
+    if current_app.config["SEARCH_DISPATCH"] == "thread":
+        sync_index(current_app)  # this process may exit before its background indexer runs
     click.echo(f"导入 {report.imported} 条，已存在未改动 {report.unchanged} 条，"
                f"错误跳过 {report.bad} 条。")
 
