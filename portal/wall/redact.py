@@ -81,18 +81,23 @@ def _plate(m: re.Match[str]) -> str:
     return p[:2] + "*" * (len(p) - 2)
 
 
+def _stars(text: str) -> str:
+    return re.sub(rf"[0-9{_CN_NUM}]", "*", text)
+
+
 def _digits_to_stars(m: re.Match[str]) -> str:
-    return re.sub(rf"[0-9{_CN_NUM}]", "*", m.group(0))
+    return _stars(m.group(0))
 
 
 # Order matters: longer, more specific patterns first. No pattern may start right after
 # a digit or a "*", so redacting a redacted text changes nothing.
 PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    # The domain ends where a non-address character, the text, or the next address begins
-    # (two addresses written together are both found); known TLDs are tried first.
+    # The domain ends where a non-address character, a digit (3栋 written right after it),
+    # the text, or the next address begins (two addresses written together are both
+    # found); known TLDs are tried first.
     ("email", re.compile(r"(?<![@*.])([A-Za-z0-9._%+-]+)@"
                          rf"((?:[A-Za-z0-9-]+\.)+(?:{_TLDS}|[A-Za-z]{{2,}}))"
-                         r"(?=[^A-Za-z0-9.@_%+-]|$|[A-Za-z0-9._%+-]+@)"), _email),
+                         r"(?=[^A-Za-z.-]|$|[A-Za-z0-9._%+-]+@)"), _email),
     ("id_number", re.compile(r"(?<![0-9*])[1-9][0-9]{5} ?(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
                              r"(?:0[1-9]|[12][0-9]|3[01]) ?[0-9]{3}(?:[0-9](?![0-9])|[Xx])"),
      _keep_last4),
@@ -103,9 +108,10 @@ PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     ("plate", re.compile(rf"[{_PROVINCES}][A-Za-z][·• ]?[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"),
      _plate),
     ("house_number", re.compile(
-        rf"(?<![0-9*月〕\]{_CN_NUM}])[0-9{_CN_NUM}]+(?:-[0-9]+)?"
+        rf"(?<![0-9*月〕\]{_CN_NUM}])[0-9{_CN_NUM}]{{1,6}}(?:-[0-9]+)?"
         rf"(?:号楼|栋|幢|单元|室|号院|号(?![线文令码]))"
-        rf"(?:[0-9{_CN_NUM}]+(?:-[0-9]+)?(?:栋|幢|单元|室|号(?![线文令码])))*"),
+        # at most six digits each: a phone number written next to it is not a room
+        rf"(?:[0-9{_CN_NUM}]{{1,6}}(?:-[0-9]+)?(?:栋|幢|单元|室|号(?![线文令码])))*"),
      _digits_to_stars),
 ]
 
@@ -184,7 +190,20 @@ def redact(text: str | None, names: Iterable[str] = ()) -> Redaction:
 
     for kind, pattern, replace in PATTERNS:
         for m in pattern.finditer(flat):
-            claim(kind, m.start(), m.end(), replace(m))
+            if replace is not _digits_to_stars:
+                claim(kind, m.start(), m.end(), replace(m))
+                continue
+            # Masked digit by digit, so what another mask took (浙A12345 in
+            # 浙A123453栋2单元) leaves the rest of the address to mask on its own.
+            start = m.start()
+            while start < m.end():
+                while start < m.end() and taken[start]:
+                    start += 1
+                end = start
+                while end < m.end() and not taken[end]:
+                    end += 1
+                claim(kind, start, end, _stars(flat[start:end]))
+                start = end
     for name in sorted(_person_names(flat, names), key=len, reverse=True):
         for m in re.finditer(re.escape(name), flat):
             claim("name", m.start(), m.end(), _name_mask(name))
