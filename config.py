@@ -78,6 +78,8 @@ class Config:
     OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
     # The same three modes for applying published changes to this node's search index.
     SEARCH_DISPATCH = _env("SEARCH_DISPATCH", "thread")
+    # Processes that segment text during `search rebuild` (jieba is the cost).
+    SEARCH_REBUILD_PROCS = _env_int("SEARCH_REBUILD_PROCS", min(os.cpu_count() or 1, 4))
 
     # Rate limits (Flask-Limiter); Redis in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")

@@ -20,16 +20,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.idsets import BitSet
 from whoosh.index import EmptyIndexError, LockError
+from whoosh.query import And, Term
 from whoosh.searching import Searcher
 
 from portal.wall.models import Publication, SearchOutbox
 
-from .analyzer import analyzer
+from .analyzer import analyzer, weighted
 
 CURSOR_FILE = "portal_cursor.json"
 WRITER_TIMEOUT = 30.0  # seconds to wait for another process's writer lock
 BATCH = 500
+FILTER_CACHE_SIZE = 512  # filter bitsets kept per searcher (12.5 KB each at 100,000 items)
+# BM25F weights of a publication's parts, all in the one ``text`` field.
+WEIGHTS = {"title": 3.0, "reply": 1.5, "letter": 1.0}
 
 
 class SearchUnavailable(Exception):
@@ -37,15 +42,23 @@ class SearchUnavailable(Exception):
 
 
 def make_schema() -> Schema:
-    text = analyzer()
+    """Only the id is stored: results are shown from the database's public copy."""
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=text, field_boost=3.0, phrase=False),
-        reply=TEXT(analyzer=text, field_boost=1.5, phrase=False),
-        body=TEXT(analyzer=text, phrase=False),
+        text=TEXT(analyzer=analyzer(), phrase=False),  # jieba breaks phrase search anyway
         department=ID, category=ID, kind=ID, channel=ID, year=ID,
         replied=NUMERIC(bits=64, sortable=True, signed=False),
     )
+
+
+def is_outdated(schema: Schema) -> bool:
+    """Built with other fields than this version's (``search sync`` then rebuilds)."""
+    return sorted(schema.names()) != sorted(make_schema().names())
+
+
+def _check_schema(schema: Schema) -> None:
+    if is_outdated(schema):
+        raise SearchUnavailable("the index was built by an older version: run search rebuild")
 
 
 def is_public(publication: Publication) -> bool:
@@ -57,9 +70,9 @@ def document_for(p: Publication) -> dict[str, Any]:
     """The index document of a publication: public fields only, never personal data."""
     return {
         "id": str(p.id),
-        "title": p.title,
-        "reply": p.reply,
-        "body": f"{p.letter}\n{p.department_name}\n{p.category_name}",
+        "text": weighted([(p.title, WEIGHTS["title"]), (p.reply, WEIGHTS["reply"]),
+                          (f"{p.letter}\n{p.department_name}\n{p.category_name}",
+                           WEIGHTS["letter"])]),
         "department": p.department_name,
         "category": p.category_name,
         "kind": p.kind.value,
@@ -75,17 +88,20 @@ class SearchIndex:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._searcher: Searcher | None = None
+        self._filters: dict[tuple[tuple[str, str], ...], BitSet] = {}
         self._lock = threading.Lock()
 
     # --- reading -----------------------------------------------------------------------
 
     def _open(self) -> Any:
         try:
-            return whoosh_index.open_dir(str(self.path))
+            ix = whoosh_index.open_dir(str(self.path))
         except (EmptyIndexError, FileNotFoundError, OSError, ValueError, EOFError) as exc:
             raise SearchUnavailable(str(exc)) from exc
         except Exception as exc:  # a damaged file can raise nearly anything when unpickled
             raise SearchUnavailable(repr(exc)) from exc
+        _check_schema(ix.schema)
+        return ix
 
     def searcher(self) -> Searcher:
         """A searcher kept for the process, reopened only when the index changed."""
@@ -95,6 +111,8 @@ class SearchIndex:
                     self._searcher = self._open().searcher()
                 elif not self._searcher.up_to_date():
                     self._searcher = self._searcher.refresh()
+                    self._filters = {}
+                    _check_schema(self._searcher.schema)
             except SearchUnavailable:
                 self._searcher = None
                 raise
@@ -103,15 +121,43 @@ class SearchIndex:
                 raise SearchUnavailable(repr(exc)) from exc
             return self._searcher
 
+    def filter_set(self, searcher: Searcher, filters: dict[str, str]) -> BitSet | None:
+        """The documents matching every filter, as a bitset cached for this searcher.
+
+        Whoosh would otherwise read the filter's postings again on every search.
+        """
+        key = tuple(sorted(filters.items()))
+        if not key:
+            return None
+        with self._lock:
+            current = searcher is self._searcher
+            found = self._filters.get(key) if current else None
+        if found is None:
+            found = BitSet(searcher.docs_for_query(And([Term(k, v) for k, v in key])),
+                           size=searcher.doc_count_all())
+            with self._lock:
+                if current and searcher is self._searcher \
+                        and len(self._filters) < FILTER_CACHE_SIZE:
+                    self._filters[key] = found
+        return found
+
     def state(self) -> str:
-        """'ok', 'missing' or 'damaged', for /healthz."""
+        """'ok', 'missing', 'outdated' or 'damaged', for /healthz."""
         try:
             if not whoosh_index.exists_in(str(self.path)):
                 return "missing"
+            if self.outdated():
+                return "outdated"
             self.searcher().doc_count()
         except Exception:  # a garbage table of contents raises Whoosh's own errors
             return "damaged"
         return "ok"
+
+    def outdated(self) -> bool:
+        try:
+            return is_outdated(whoosh_index.open_dir(str(self.path)).schema)
+        except Exception:  # missing or damaged: not this question
+            return False
 
     # --- the cursor ----------------------------------------------------------------------
 
@@ -171,14 +217,19 @@ class SearchIndex:
             raise
         return applied
 
-    def rebuild(self, session: Session, progress: Callable[[int], None] | None = None) -> int:
-        """Build a fresh index from the database alone, then swap it in."""
+    def rebuild(self, session: Session, progress: Callable[[int], None] | None = None,
+                procs: int = 1) -> int:
+        """Build a fresh index from the database alone, then swap it in.
+
+        With ``procs`` > 1, Whoosh segments the text in that many processes and keeps
+        their segments (merging them would cost as much again).
+        """
         start_cursor = session.scalar(select(func.max(SearchOutbox.id))) or 0
         fresh = self.path.with_name(self.path.name + ".rebuild")
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir(parents=True)
         ix = whoosh_index.create_in(str(fresh), make_schema())
-        writer = ix.writer(procs=1, limitmb=256)
+        writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256)
         count = 0
         for pub in _public_publications(session):
             writer.add_document(**document_for(pub))
@@ -189,6 +240,7 @@ class SearchIndex:
         self._write_cursor(fresh, start_cursor)
         with self._lock:
             self._searcher = None
+            self._filters = {}
             old = self.path.with_name(self.path.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             if self.path.exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -38,6 +38,10 @@ def sync_command() -> None:
     """Apply what was published or withdrawn since this node's index last caught up."""
     index = search_index()
     index.ensure()
+    if index.outdated():
+        click.echo("索引由旧版本建立，改为重建。")
+        rebuild()
+        return
     applied = index.sync(db.session)
     click.echo(f"已同步 {applied} 项变更，索引游标 {index.cursor()}。")
 
@@ -45,10 +49,15 @@ def sync_command() -> None:
 @search_cli.command("rebuild")
 def rebuild_command() -> None:
     """Recreate the index from the database alone (progress shown)."""
+    rebuild()
+
+
+def rebuild() -> None:
     total = db.session.scalar(
         select(func.count()).select_from(Publication).where(Publication.is_public.is_(True)))
     with click.progressbar(length=total or 0, label="重建索引") as bar:
-        count = search_index().rebuild(db.session, progress=bar.update)
+        count = search_index().rebuild(db.session, progress=bar.update,
+                                       procs=current_app.config["SEARCH_REBUILD_PROCS"])
     click.echo(f"已重建索引：{count} 条公开答复。")
 
 

@@ -1,8 +1,8 @@
 """Turn what people type into a safe Whoosh query, run it, and highlight the hits.
 
 Nothing the user types reaches Whoosh's query parser, so quotes, brackets and
-AND/OR cannot break a search (SECURITY.md A16). Each word must match (in the title,
-the reply or the letter), through any of its synonyms.
+AND/OR cannot break a search (SECURITY.md A16). Each word must match, through any
+of its synonyms; the title and the reply weigh more (see ``analyzer``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from portal.chinese import load_dictionary
 from .analyzer import synonym_groups, terms
 from .index import SearchIndex, SearchUnavailable
 
-FIELDS = ("title", "reply", "body")
+FIELD = "text"
 FILTERS = ("department", "category", "kind", "channel", "year")
 MAX_QUERY_CHARS = 100
 MAX_WORDS = 12
@@ -36,7 +36,8 @@ def query_words(text: str) -> list[str]:
     """The words of a query: normalised, segmented precisely, punctuation dropped."""
     load_dictionary()
     text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")[:MAX_QUERY_CHARS]
+    text = "".join(ch for ch in text
+                   if unicodedata.category(ch) not in ("Cc", "Cf"))[:MAX_QUERY_CHARS]
     words: dict[str, None] = {}
     for word in jieba.cut(text):  # with HMM, as the index is segmented
         word = word.strip().lower()
@@ -49,13 +50,12 @@ def _alternatives(word: str) -> list[Query]:
     """Ways a document can contain ``word``: itself, a synonym, or all its parts."""
     options: list[Query] = []
     for variant in synonym_groups().get(word, (word,)):
-        for token in terms(variant) or [variant]:
-            if token == variant.lower():
-                options.extend(Term(f, token) for f in FIELDS)
-        parts = [t for t in terms(variant) if t != variant.lower()]
-        if parts and variant.lower() not in terms(variant):
-            options.append(And([Or([Term(f, t) for f in FIELDS]) for t in parts]))
-    return options or [Term(f, word) for f in FIELDS]
+        tokens = terms(variant)
+        if not tokens or variant.lower() in tokens:
+            options.append(Term(FIELD, variant.lower()))
+        else:  # a word the index only holds in pieces (search mode keeps whole words)
+            options.append(And([Term(FIELD, t) for t in tokens]))
+    return options
 
 
 def build_query(text: str) -> Query | None:
@@ -113,11 +113,12 @@ def search_ids(index: SearchIndex, text: str, filters: dict[str, str], page: int
             return Hits()
         query = Every()
         newest_first = True
-    wanted = [Term(k, v) for k, v in filters.items() if v and k in FILTERS]
     searcher = index.searcher()
     try:
+        wanted = index.filter_set(searcher, {k: v for k, v in filters.items()
+                                             if v and k in FILTERS})
         results = searcher.search(
-            query, limit=page * per_page, filter=And(wanted) if wanted else None,
+            query, limit=page * per_page, filter=wanted,
             sortedby="replied" if newest_first else None, reverse=newest_first,
         )
         ids = [int(hit["id"]) for hit in results[(page - 1) * per_page:page * per_page]]
@@ -135,6 +136,6 @@ def more_like(index: SearchIndex, publication_id: int, text: str, limit: int = 5
     words = [w for w in query_words(text) if len(w) > 1][:8]
     if not words:
         return []
-    query = Or([Term(f, t) for w in words for t in terms(w) for f in ("title", "body")])
+    query = Or([Term(FIELD, t) for w in words for t in terms(w)])
     results = index.searcher().search(query, limit=limit + 1)
     return [int(h["id"]) for h in results if int(h["id"]) != publication_id][:limit]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from whoosh import index as whoosh_index
+from whoosh.fields import ID, TEXT, Schema
 
 import portal.search.index as search_index_module
 from portal.cases.models import Case, Category, Department
@@ -221,6 +222,51 @@ def test_rebuild_after_edits_and_withdrawals_reproduces_the_same_results(publish
     run(app, "search", "rebuild")
 
     assert results(client) == before
+
+
+def test_a_rebuild_in_two_processes_finds_the_same(published, client):
+    before = results(client)
+    published.config["SEARCH_REBUILD_PROCS"] = 2
+
+    run(published, "search", "rebuild")
+
+    assert results(client) == before
+    assert len(indexed_ids(published)) == 10
+
+
+def test_a_filter_sees_what_was_published_after_it_was_first_used(published, client,
+                                                                  session, tmp_path):
+    lamps = {"q": "路灯", "department": "市城市管理局", "per_page": 50}
+    first = client.get("/api/search", query_string=lamps).get_json()["results"]
+    assert first  # the filter's documents are now cached for this searcher
+
+    import_records(published, tmp_path, [record(
+        "F-1", "滨江路路灯闪烁", "滨江路路灯整夜闪烁，影响休息。", "市城市管理局已更换滨江路路灯镇流器。",
+        "市城市管理局", "城市管理", "2026-03-01")], "late")
+
+    again = [hit["id"] for hit in client.get("/api/search", query_string=lamps).get_json()["results"]]
+    assert pub_id(session, "F-1") in again
+    assert set(again) == {hit["id"] for hit in first} | {pub_id(session, "F-1")}
+
+
+def test_an_index_built_by_an_older_version_is_reported_and_sync_rebuilds_it(published,
+                                                                             client):
+    before = results(client)
+    folder = index_dir(published)
+    shutil.rmtree(folder)
+    folder.mkdir()
+    old = Schema(id=ID(stored=True, unique=True), title=TEXT, reply=TEXT, body=TEXT)
+    whoosh_index.create_in(str(folder), old)  # the three-field schema of earlier versions
+
+    assert client.get("/api/search?q=燃气").status_code == 503
+    health = client.get("/healthz").get_json()
+    assert (health["status"], health["search_index"]) == ("degraded", "outdated")
+
+    output = run(published, "search", "sync").output
+
+    assert "索引由旧版本建立，改为重建" in output and "已重建索引：10 条公开答复" in output
+    assert results(client) == before
+    assert client.get("/healthz").get_json()["status"] == "ok"
 
 
 # --- a missing, empty or corrupt index ---------------------------------------------------

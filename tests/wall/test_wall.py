@@ -73,6 +73,31 @@ def test_search_finds_two_character_words_synonyms_and_departments(client, impor
     assert "<mark>" in client.get("/search?q=燃气").get_data(as_text=True)
 
 
+def test_the_title_weighs_most_then_the_reply_then_the_letter(app, tmp_path, client):
+    def item(n: int, title: str, letter: str, reply: str) -> dict:
+        return {"external_id": f"W-{n}", "title": title, "letter": letter, "reply": reply,
+                "department": "市水务局", "category": "城乡建设", "kind": "complaint",
+                "channel": "mailbox", "submitted_at": f"2026-01-0{n}T09:00:00+08:00",
+                "replied_at": f"2026-01-0{n}T17:00:00+08:00"}
+    path = write_archive(tmp_path / "weights.jsonl", [  # the word once, in another part each
+        item(1, "二次供水问题", "楼里水箱多年没有清洗，高层用水困难。", "已安排专人检修供水设施。"),
+        item(2, "高层用水问题", "楼里供水多年没有清洗，高层用水困难。", "已安排专人检修供水水箱。"),
+        item(3, "水箱清洗问题", "楼里供水多年没有清洗，高层用水困难。", "已安排专人检修供水设施。"),
+    ])
+    assert app.test_cli_runner().invoke(args=["import-replies", str(path)]).exit_code == 0
+
+    found = client.get("/api/search?q=水箱&department=市水务局").get_json()["results"]
+
+    assert [hit["title"] for hit in found] == ["水箱清洗问题", "高层用水问题", "二次供水问题"]
+
+
+def test_control_characters_in_a_query_are_only_text(client, imported):
+    for q in ["燃气\x1e3\x1f路灯", "\x1f", "3\x1f燃气", "\x00燃气"]:
+        response = client.get("/api/search", query_string={"q": q})
+        assert response.status_code == 200, q
+    assert client.get("/api/search", query_string={"q": "\x1f燃气"}).get_json()["total"] == 1
+
+
 def test_hostile_and_odd_queries_answer_without_error(client, imported):
     for q in ["", "燃", '"', "(", "AND OR", "！！！", "x" * 5000, "gas 燃气 2025", "路灯 AND",
               "title:燃气", "*", "燃气)"]:
