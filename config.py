@@ -78,14 +78,16 @@ class Config:
     OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
     # The same three modes for applying published changes to this node's search index.
     SEARCH_DISPATCH = _env("SEARCH_DISPATCH", "thread")
-    # Processes that segment text during `search rebuild` (jieba is the cost).
-    SEARCH_REBUILD_PROCS = _env_int("SEARCH_REBUILD_PROCS", min(os.cpu_count() or 1, 4))
+    # Processes that segment text (jieba is the cost) in `search rebuild`, and in a
+    # `search sync` or `import-replies` with thousands of changes to apply.
+    SEARCH_INDEX_PROCS = _env_int("SEARCH_INDEX_PROCS", min(os.cpu_count() or 1, 4))
 
     # Rate limits (Flask-Limiter); Redis in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "5 per hour")
     TRACK_RATE_LIMIT = _env("TRACK_RATE_LIMIT", "10 per minute;50 per day")
+    OPEN311_RATE_LIMIT = _env("OPEN311_RATE_LIMIT", "30 per minute;1000 per day")  # per API key
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     # Forms and uploads.

@@ -156,7 +156,7 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
             "MAIL_PORT": smtp.port,
             "OUTBOX_DISPATCH": "sync",
             "SEARCH_DISPATCH": "sync",
-            "SEARCH_REBUILD_PROCS": 1,  # one test builds with two processes
+            "SEARCH_INDEX_PROCS": 1,  # tests of their own build with two processes
             "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would drop mail when TESTING
             "SUBMIT_RATE_LIMIT": "1000 per hour",
             "TRACK_RATE_LIMIT": "1000 per hour",

@@ -32,6 +32,7 @@ from .analyzer import analyzer, weighted
 CURSOR_FILE = "portal_cursor.json"
 WRITER_TIMEOUT = 30.0  # seconds to wait for another process's writer lock
 BATCH = 500
+PARALLEL_SYNC_ROWS = 5000  # below this, starting writer processes costs more than it saves
 FILTER_CACHE_SIZE = 512  # filter bitsets kept per searcher (12.5 KB each at 100,000 items)
 # BM25F weights of a publication's parts, all in the one ``text`` field.
 WEIGHTS = {"title": 3.0, "reply": 1.5, "letter": 1.0}
@@ -183,39 +184,54 @@ class SearchIndex:
         except Exception as exc:  # damaged: only `search rebuild` may replace it
             raise SearchUnavailable(repr(exc)) from exc
 
-    def sync(self, session: Session) -> int:
-        """Apply outbox rows after the cursor, in order; return how many were applied."""
+    def waiting(self, session: Session) -> int:
+        """Outbox rows this node has not applied yet."""
+        return session.scalar(select(func.count()).select_from(SearchOutbox)
+                              .where(SearchOutbox.id > self.cursor())) or 0
+
+    def sync(self, session: Session, procs: int = 1,
+             progress: Callable[[int], None] | None = None) -> int:
+        """Apply outbox rows after the cursor, in order; return how many were applied.
+
+        Each publication touched since the cursor is written once, as the database has
+        it now. ``procs`` > 1 segments text in that many processes when thousands wait
+        (an import); a web worker's thread keeps to one (forking a threaded server is
+        unsafe).
+        """
         ix = self._open()
         try:
-            writer = ix.writer(timeout=WRITER_TIMEOUT)
+            if procs > 1 and self.waiting(session) >= PARALLEL_SYNC_ROWS:
+                writer = ix.writer(procs=procs, multisegment=True, limitmb=256,
+                                   timeout=WRITER_TIMEOUT)
+            else:
+                writer = ix.writer(timeout=WRITER_TIMEOUT)
         except LockError as exc:
             raise SearchUnavailable("the index is locked by another writer") from exc
-        applied = 0
         try:
-            last = self.cursor()  # read under the lock: no two writers apply one row
-            while True:
-                rows = session.scalars(select(SearchOutbox).where(SearchOutbox.id > last)
-                                       .order_by(SearchOutbox.id).limit(BATCH)).all()
-                if not rows:
-                    break
-                ids = {r.publication_id for r in rows}
+            # The cursor is read again under the lock: no two writers apply one row.
+            rows = session.execute(select(SearchOutbox.id, SearchOutbox.publication_id)
+                                   .where(SearchOutbox.id > self.cursor())
+                                   .order_by(SearchOutbox.id)).all()
+            touched = list(dict.fromkeys(publication_id for _, publication_id in rows))
+            for start in range(0, len(touched), BATCH):
+                chunk = touched[start:start + BATCH]
                 pubs = {p.id: p for p in session.scalars(
-                    select(Publication).where(Publication.id.in_(ids)))}
-                for row in rows:
-                    pub = pubs.get(row.publication_id)
-                    if row.op == "index" and pub is not None and is_public(pub):
+                    select(Publication).where(Publication.id.in_(chunk)))}
+                for publication_id in chunk:
+                    pub = pubs.get(publication_id)
+                    if pub is not None and is_public(pub):
                         writer.update_document(**document_for(pub))
                     else:
-                        writer.delete_by_term("id", str(row.publication_id))
-                    last = row.id
-                    applied += 1
-            if applied:  # while the lock is held, so the cursor only moves forward
-                self._write_cursor(self.path, last)
+                        writer.delete_by_term("id", str(publication_id))
+                if progress:
+                    progress(len(chunk))
+            if rows:  # while the lock is held, so the cursor only moves forward
+                self._write_cursor(self.path, rows[-1].id)
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
-        return applied
+        return len(rows)
 
     def rebuild(self, session: Session, progress: Callable[[int], None] | None = None,
                 procs: int = 1) -> int:

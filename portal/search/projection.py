@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
@@ -19,13 +20,14 @@ log = logging.getLogger(__name__)
 search_cli = AppGroup("search", help="The echo wall's search index.")
 
 
-def sync_index(app: Flask) -> int:
+def sync_index(app: Flask, procs: int = 1,
+               progress: Callable[[int], None] | None = None) -> int:
     """Apply waiting outbox rows to this node's index (creating it if missing)."""
     session = db.new_session(app)
     try:
         index = search_index()
         index.ensure()
-        return index.sync(session)
+        return index.sync(session, procs, progress)
     except SearchUnavailable as exc:
         log.warning("search index not updated: %s", exc)
         return 0
@@ -42,7 +44,7 @@ def sync_command() -> None:
         click.echo("索引由旧版本建立，改为重建。")
         rebuild()
         return
-    applied = index.sync(db.session)
+    applied = index.sync(db.session, current_app.config["SEARCH_INDEX_PROCS"])
     click.echo(f"已同步 {applied} 项变更，索引游标 {index.cursor()}。")
 
 
@@ -57,7 +59,7 @@ def rebuild() -> None:
         select(func.count()).select_from(Publication).where(Publication.is_public.is_(True)))
     with click.progressbar(length=total or 0, label="重建索引") as bar:
         count = search_index().rebuild(db.session, progress=bar.update,
-                                       procs=current_app.config["SEARCH_REBUILD_PROCS"])
+                                       procs=current_app.config["SEARCH_INDEX_PROCS"])
     click.echo(f"已重建索引：{count} 条公开答复。")
 
 

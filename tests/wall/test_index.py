@@ -226,12 +226,48 @@ def test_rebuild_after_edits_and_withdrawals_reproduces_the_same_results(publish
 
 def test_a_rebuild_in_two_processes_finds_the_same(published, client):
     before = results(client)
-    published.config["SEARCH_REBUILD_PROCS"] = 2
+    published.config["SEARCH_INDEX_PROCS"] = 2
 
     run(published, "search", "rebuild")
 
     assert results(client) == before
     assert len(indexed_ids(published)) == 10
+
+
+def test_a_large_sync_in_two_processes_applies_edits_and_withdrawals_once(
+        make_app, session, tmp_path, monkeypatch):
+    monkeypatch.setattr(search_index_module, "PARALLEL_SYNC_ROWS", 1)  # "thousands" here
+    crashed = make_app(SEARCH_DISPATCH="off", SEARCH_INDEX_PROCS=2)
+    import_records(crashed, tmp_path, ARCHIVE + MORE, "all")
+    gas = pub_id(session, "A-1")
+    with crashed.app_context():  # withdrawn before the index ever heard of it
+        own = db.new_session(crashed)
+        withdraw_publication(own, own.get(Case, own.get(Publication, gas).case_id),
+                             Actor(Role.MODERATOR, frozenset({Role.MODERATOR})), "市民要求撤回")
+        own.commit()
+        own.close()
+
+    applied, cursor = synced(run(crashed, "search", "sync").output)
+
+    assert (applied, cursor) == (11, max_outbox_id(session))  # ten publications, one withdrawal
+    assert indexed_ids(crashed) == sorted(  # each once, the withdrawn one not at all
+        pub_id(session, r["external_id"]) for r in ARCHIVE + MORE if r["external_id"] != "A-1")
+    parallel = results(crashed.test_client())
+    shutil.rmtree(index_dir(crashed))
+    run(crashed, "search", "rebuild")
+    assert results(crashed.test_client()) == parallel
+
+
+def test_an_import_in_thread_mode_is_searchable_when_the_command_returns(make_app, session,
+                                                                         tmp_path):
+    worker = make_app(SEARCH_DISPATCH="thread")
+
+    output = import_records(worker, tmp_path, ARCHIVE, "archive").output
+
+    assert "更新搜索索引" in output
+    assert worker.config["SEARCH_DISPATCH"] == "thread"  # restored after the import
+    assert api_ids(worker.test_client(), "燃气") == [pub_id(session, "A-1")]
+    assert synced(run(worker, "search", "sync").output)[0] == 0
 
 
 def test_a_filter_sees_what_was_published_after_it_was_first_used(published, client,
