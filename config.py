@@ -78,9 +78,9 @@ class Config:
     OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
     # The same three modes for applying published changes to this node's search index.
     SEARCH_DISPATCH = _env("SEARCH_DISPATCH", "thread")
-    # Processes that segment text (jieba is the cost) in `search rebuild`, and in a
-    # `search sync` or `import-replies` with thousands of changes to apply.
-    SEARCH_INDEX_PROCS = _env_int("SEARCH_INDEX_PROCS", min(os.cpu_count() or 1, 4))
+    # Processes for command-line batch work that segments text (jieba is the cost):
+    # `search rebuild`, a `search sync` with thousands of changes, `import-replies`.
+    BATCH_PROCS = _env_int("BATCH_PROCS", min(os.cpu_count() or 1, 4))
 
     # Rate limits (Flask-Limiter); Redis in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")

@@ -78,7 +78,6 @@ except ImportError:  # pragma: no cover
     from portal.search.analyzer import load_dictionary  # type: ignore[attr-defined,no-redef]  # noqa: E402
 
 UTC = dt.UTC
-SUGGESTED = "Whoosh, suggested path*"
 CITY = "示范市"
 
 # --- the city: places, departments, categories ---------------------------------------------
@@ -1025,20 +1024,16 @@ def whoosh_answer(index: SearchIndex, by_id: dict[int, BenchPub]) -> Callable[[Q
 def whoosh_breakdown(index: SearchIndex, specs: list[QuerySpec], by_id: dict[int, BenchPub]
                      ) -> dict[str, dict[str, float]]:
     """Where one search's time goes (each step timed on its own, same queries)."""
-    from whoosh.query import And, Term
-
     parts: dict[str, list[float]] = {k: [] for k in (
-        "build_query (jieba + synonyms)", "filter bitset", "searcher.search",
+        "build_query (jieba + synonyms)", "filter bitset (cached)", "searcher.search",
         "ids + total", "highlight (app code)")}
     searcher = index.searcher()
     for spec in specs:
         t0 = time.perf_counter()
         query = build_query(spec.text)
         t1 = time.perf_counter()
-        wanted = [Term(k, v) for k, v in spec.filters.items() if v and k in FILTERS]
-        flt = And(wanted) if wanted else None
-        if flt is not None:
-            searcher._filter_to_comb(flt)  # noqa: SLF001 - what search() does per call
+        flt = index.filter_set(searcher, {k: v for k, v in spec.filters.items()
+                                          if v and k in FILTERS})
         t2 = time.perf_counter()
         if query is None:
             continue
@@ -1051,43 +1046,10 @@ def whoosh_breakdown(index: SearchIndex, specs: list[QuerySpec], by_id: dict[int
         snippets_for(ids, by_id, spec.text)
         t5 = time.perf_counter()
         for key, a, b in zip(parts, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5), strict=True):
-            if key == "filter bitset" and flt is None:
+            if key == "filter bitset (cached)" and flt is None:
                 continue
             parts[key].append((b - a) * 1000)
     return {k: summary(v) for k, v in parts.items() if v}
-
-
-def suggested_answer(index_dir: Path, by_id: dict[int, BenchPub]
-                     ) -> Callable[[QuerySpec], list[int]]:
-    """EXPERIMENT, not the portal's code: ``search_ids`` with two changes suggested in
-    docs/performance.md — each filter turned into a bitset once per searcher and value
-    (Whoosh rebuilds it from the postings on every search), and the estimated count
-    only (never ``len(results)``, which re-runs a filtered search in full). The query
-    is the portal's own ``build_query``."""
-    from whoosh.idsets import BitSet
-    from whoosh.query import And, Term
-
-    searcher = whoosh_index.open_dir(str(index_dir)).searcher()
-    cache: dict[tuple[tuple[str, str], ...], BitSet] = {}
-
-    def answer(spec: QuerySpec) -> list[int]:
-        query = build_query(spec.text)
-        if query is None:
-            return []
-        key = tuple(sorted((k, v) for k, v in spec.filters.items() if v and k in FILTERS))
-        flt = None
-        if key:
-            flt = cache.get(key)
-            if flt is None:
-                flt = cache[key] = BitSet(searcher.docs_for_query(And([Term(k, v) for k, v in key])),
-                                          size=searcher.doc_count_all())
-        results = searcher.search(query, limit=10, filter=flt,
-                                  sortedby="replied" if spec.newest else None, reverse=spec.newest)
-        ids = [int(h["id"]) for h in results[:10]]
-        results.estimated_length()
-        snippets_for(ids, by_id, spec.text)
-        return ids
-    return answer
 
 
 # --- SQLite FTS5 ---------------------------------------------------------------------------
@@ -1478,12 +1440,15 @@ def print_table(res: dict[str, Any]) -> None:
         size = f"{r['size_mb']:9.1f}" if r.get("size_mb") is not None else f"{'':>9}"
         print(f"{name:<26}{build}{size}{fmt_ms(r['p50'])} {fmt_ms(r['p95'])} {fmt_ms(r['p99'])} "
               f"{fmt_ms(r['mean'])}{r['zero']:>7}{ratio:>16}")
-    if SUGGESTED in runs:
-        print("* an experiment in the bench, not the portal's code: filter bitsets cached per "
-              "searcher,\n  estimated count only (see docs/performance.md)")
+    if res.get("by_kind"):
+        print("p50 / p95 ms by kind of query:")
+        for name, kinds in res["by_kind"].items():
+            print(f"  {name:<26}" + "  ".join(f"{k} ({v['count']}): {v['p50']:.1f} / {v['p95']:.1f}"
+                                             for k, v in kinds.items()))
     print()
     w = res["whoosh_build"]
-    print(f"Whoosh build: {w['seconds']:.1f} s with procs={w['procs']}, multisegment=True, "
+    print(f"Whoosh build: {w['seconds']:.1f} s with procs={w['procs']}"
+          f"{', multisegment=True' if w['procs'] > 1 else ''}, "
           f"limitmb={w['limitmb']}; {w['segments']} segments; index {w['bytes'] / 2**20:.1f} MB")
     print(f"Peak RSS: bench process {res['memory']['peak_self_mb']:.0f} MB (holds the corpus), "
           f"largest child (Whoosh sub-writer) {res['memory']['peak_children_mb']:.0f} MB")
@@ -1553,7 +1518,7 @@ def evaluate(res: dict[str, Any]) -> list[str]:
     line(est <= 600 if res["n"] >= 100_000 else None,
          f"full rebuild ≤ 10 min: {wb['seconds'] / 60:.1f} min for {res['n']:,} with procs={wb['procs']}"
          + ("" if res["n"] >= 100_000 else f" (≈ {est / 60:.1f} min at 100,000 if linear)")
-         + "; `flask search rebuild` itself uses procs=1")
+         + "; bench/import_bench.py times `flask search rebuild` itself")
     if "worker" in res and "error" not in res["worker"]:
         anon = res["worker"]["after all queries"].get("RssAnon", float("nan"))
         line(anon <= 300, f"web worker's own (unshared) memory ≤ 300 MB: {anon:.0f} MB anon "
@@ -1643,8 +1608,6 @@ def main() -> int:
         runs["Whoosh in-process"] = run_queries("Whoosh in-process", specs, whoosh_answer(index, by_id))
         if not args.quick:
             res["breakdown"] = whoosh_breakdown(index, specs, by_id)
-        log("queries: Whoosh with the suggested query path (experiment)")
-        runs[SUGGESTED] = run_queries(SUGGESTED, specs, suggested_answer(index_dir, by_id))
 
         if not args.skip_fts:
             log("building FTS5 over jieba tokens (unicode61)")
@@ -1728,6 +1691,15 @@ def main() -> int:
                 "fts_only_zero": [specs[i].text for i in range(len(specs))
                                   if wh.hits[i] and not fj.hits[i]],
             }
+        kinds = {"relevance, no filter": lambda q: not q.newest and not q.filters,
+                 "relevance, filtered": lambda q: not q.newest and bool(q.filters),
+                 "newest first": lambda q: q.newest}
+        res["by_kind"] = {name: {kind: summary([run.ms[i] for i, q in enumerate(specs) if test(q)])
+                                 | {"count": sum(1 for q in specs if test(q))}
+                                 for kind, test in kinds.items()} for name, run in runs.items()}
+        res["per_query"] = [{"text": q.text, "filters": q.filters, "newest": q.newest,
+                             **{name: {"ms": round(run.ms[i], 2), "hits": len(run.hits[i])}
+                                for name, run in runs.items()}} for i, q in enumerate(specs)]
         res["zero_hit_queries"] = {name: [specs[i].text for i, h in enumerate(run.hits) if not h]
                                    for name, run in runs.items()}
         res["memory"]["peak_self_mb_end"] = maxrss_mb()

@@ -156,10 +156,11 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
             "MAIL_PORT": smtp.port,
             "OUTBOX_DISPATCH": "sync",
             "SEARCH_DISPATCH": "sync",
-            "SEARCH_INDEX_PROCS": 1,  # tests of their own build with two processes
+            "BATCH_PROCS": 1,  # tests of their own build with two processes
             "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would drop mail when TESTING
             "SUBMIT_RATE_LIMIT": "1000 per hour",
             "TRACK_RATE_LIMIT": "1000 per hour",
+            "OPEN311_RATE_LIMIT": "1000 per minute",
             "RATELIMIT_STORAGE_URI": "memory://",
             "SITE_URL": "https://portal.test",
         }

@@ -44,7 +44,7 @@ def sync_command() -> None:
         click.echo("索引由旧版本建立，改为重建。")
         rebuild()
         return
-    applied = index.sync(db.session, current_app.config["SEARCH_INDEX_PROCS"])
+    applied = index.sync(db.session, current_app.config["BATCH_PROCS"])
     click.echo(f"已同步 {applied} 项变更，索引游标 {index.cursor()}。")
 
 
@@ -59,7 +59,7 @@ def rebuild() -> None:
         select(func.count()).select_from(Publication).where(Publication.is_public.is_(True)))
     with click.progressbar(length=total or 0, label="重建索引") as bar:
         count = search_index().rebuild(db.session, progress=bar.update,
-                                       procs=current_app.config["SEARCH_INDEX_PROCS"])
+                                       procs=current_app.config["BATCH_PROCS"])
     click.echo(f"已重建索引：{count} 条公开答复。")
 
 

@@ -10,7 +10,9 @@ domain, a plate its province and letter, a person's name its surname (张某).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,9 +47,10 @@ class Mask:
     replacement: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Redaction:
-    """The masked text and what was masked where (for the moderator's diff)."""
+    """The masked text and what was masked where (for the moderator's diff); shared
+    between callers, so never changed."""
 
     text: str
     masks: list[Mask] = field(default_factory=list)
@@ -200,13 +203,44 @@ def _normalised_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(flat), owner
 
 
+RedactionKey = tuple[str, tuple[str, ...]]
+_RECENT_MAX = 4096
+_recent: OrderedDict[RedactionKey, Redaction] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def redaction_key(text: str | None, names: Iterable[str] = ()) -> RedactionKey:
+    return text or "", tuple(names)
+
+
+def remember(found: Iterable[tuple[RedactionKey, Redaction]]) -> None:
+    """Keep redactions computed elsewhere (an import's worker processes) for ``redact``."""
+    with _recent_lock:
+        for key, redaction in found:
+            _recent[key] = redaction
+            _recent.move_to_end(key)
+        while len(_recent) > _RECENT_MAX:
+            _recent.popitem(last=False)
+
+
 def redact(text: str | None, names: Iterable[str] = ()) -> Redaction:
     """Mask phones, ID numbers, e-mail, plates, house numbers and person names.
 
     Matching runs on the normalised text (so １３８ and 1\u200b38 are found); the
     output keeps the original characters elsewhere (Chinese punctuation stays).
+    A pure function of its arguments, so a recent result is reused.
     """
-    flat, owner = _normalised_with_map(text or "")
+    key = redaction_key(text, names)
+    with _recent_lock:
+        found = _recent.get(key)
+    if found is None:
+        found = _redact(*key)
+        remember([(key, found)])
+    return found
+
+
+def _redact(text: str, names: tuple[str, ...]) -> Redaction:
+    flat, owner = _normalised_with_map(text)
     taken = [False] * len(flat)
     found: list[tuple[int, int, str, str]] = []
 

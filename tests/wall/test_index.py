@@ -226,7 +226,7 @@ def test_rebuild_after_edits_and_withdrawals_reproduces_the_same_results(publish
 
 def test_a_rebuild_in_two_processes_finds_the_same(published, client):
     before = results(client)
-    published.config["SEARCH_INDEX_PROCS"] = 2
+    published.config["BATCH_PROCS"] = 2
 
     run(published, "search", "rebuild")
 
@@ -237,7 +237,7 @@ def test_a_rebuild_in_two_processes_finds_the_same(published, client):
 def test_a_large_sync_in_two_processes_applies_edits_and_withdrawals_once(
         make_app, session, tmp_path, monkeypatch):
     monkeypatch.setattr(search_index_module, "PARALLEL_SYNC_ROWS", 1)  # "thousands" here
-    crashed = make_app(SEARCH_DISPATCH="off", SEARCH_INDEX_PROCS=2)
+    crashed = make_app(SEARCH_DISPATCH="off", BATCH_PROCS=2)
     import_records(crashed, tmp_path, ARCHIVE + MORE, "all")
     gas = pub_id(session, "A-1")
     with crashed.app_context():  # withdrawn before the index ever heard of it

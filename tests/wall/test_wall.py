@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections import OrderedDict
+from typing import Any
 
 from sqlalchemy import func, select
 
 from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import Action, Status
+from portal.wall import importer
+from portal.wall import redact as redact_module
 from portal.wall.models import Publication
 from tests.wall.conftest import ARCHIVE, write_archive
 
@@ -43,6 +48,35 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(app, tmp_path, ses
     assert "导入 1 条" in result.output and "错误跳过 3 条" in result.output
     session.rollback()
     assert session.scalars(select(Case.external_id)).all() == ["A-2"]
+
+
+def test_an_import_redacted_by_worker_processes_publishes_what_redact_gives(
+        make_app, tmp_path, session, monkeypatch):
+    monkeypatch.setattr(importer, "PARALLEL_IMPORT_LINES", 1)
+    monkeypatch.setattr(redact_module, "_recent", OrderedDict())  # nothing redacted yet
+    here, calls = os.getpid(), []
+    original = redact_module._redact
+
+    def counted(text: str, names: tuple[str, ...]) -> Any:
+        if os.getpid() == here:  # the worker processes count in their own memory
+            calls.append(text)
+        return original(text, names)
+
+    monkeypatch.setattr(redact_module, "_redact", counted)
+    app = make_app(BATCH_PROCS=2)
+    path = write_archive(tmp_path / "archive.jsonl", ARCHIVE,
+                         extra_lines=["{broken json", '["a list"]'])
+
+    with app.app_context():  # not the session fixture's twin app, already pushed
+        result = app.test_cli_runner().invoke(args=["import-replies", str(path)])
+
+    assert "导入 4 条" in result.output and "第 5 行已跳过" in result.output
+    published = {c.external_id: c.publication for c in session.scalars(select(Case))}
+    for record in ARCHIVE:
+        pub = published[record["external_id"]]
+        assert (pub.title, pub.letter, pub.reply) == tuple(
+            original(record[k].strip(), ()).text for k in ("title", "letter", "reply"))
+    assert calls == []  # every text was redacted by the workers, none twice here
 
 
 def test_wall_lists_newest_first_and_filters(client, imported):

@@ -1,0 +1,119 @@
+"""Benchmark of the archive import and the index rebuild (issue 4, "Speed").
+
+Writes N archived replies as JSON lines (the search benchmark's generator: realistic
+letters and replies, deterministic), then runs the portal's real commands on a new
+SQLite database, each in its own process, as an operator would:
+
+* ``flask --app wsgi import-replies FILE`` with the default ``SEARCH_DISPATCH=thread``
+  (redaction, cases, publications and outbox rows, then indexing once at the end);
+* ``flask --app wsgi search rebuild`` (the index again, from the database alone).
+
+    .venv/bin/python bench/import_bench.py --n 10000
+    .venv/bin/python bench/import_bench.py                 # N=100,000 (tens of minutes)
+
+Reports wall time, throughput and peak memory of each command. Everything is written
+to a temporary folder (``--workdir``), removed at the end unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from search_bench import BenchPub, dir_size, log, make_corpus  # noqa: E402
+
+
+def record(p: BenchPub) -> dict[str, Any]:
+    return {"external_id": f"BENCH-{p.id}", "title": p.title, "letter": p.letter,
+            "reply": p.reply, "department": p.department_name, "category": p.category_name,
+            "kind": p.kind.value, "channel": p.channel.value,
+            "submitted_at": p.submitted_at.isoformat(), "replied_at": p.replied_at.isoformat(),
+            "adoption": p.adoption.value if p.adoption else None,
+            "satisfaction": p.satisfaction.value if p.satisfaction else None}
+
+
+def flask(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run one CLI command; its wall time, peak memory and last line of output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    last = (done.stdout.strip().splitlines() or [""])[-1]
+    return {"seconds": seconds, "peak_rss_mb": max(peak, before) / 1024, "output": last}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="replies to import")
+    parser.add_argument("--seed", type=int, default=20240604)
+    parser.add_argument("--procs", type=int, default=os.cpu_count() or 1,
+                        help="BATCH_PROCS for the commands")
+    parser.add_argument("--workdir", type=Path, help="default: a new folder under /tmp")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="portal-import-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "INSTANCE_DIR": str(workdir / "instance"),
+           "SEARCH_INDEX_DIR": str(workdir / "search_index"), "SEARCH_DISPATCH": "thread",
+           "OUTBOX_DISPATCH": "off", "BATCH_PROCS": str(args.procs)}
+    env.pop("DATABASE_URL", None)
+    load = os.getloadavg()[0]
+    res: dict[str, Any] = {"n": args.n, "procs": args.procs,
+                           "machine": f"{os.cpu_count()} cores shared with other jobs "
+                                      f"(load {load:.1f} at start)"}
+    log(f"work folder {workdir}; {res['machine']}")
+    try:
+        archive = workdir / "archive.jsonl"
+        with archive.open("w", encoding="utf-8") as fh:
+            for p in make_corpus(args.n, args.seed):
+                fh.write(json.dumps(record(p), ensure_ascii=False) + "\n")
+        log(f"archive: {args.n:,} lines, {archive.stat().st_size / 2**20:.0f} MB")
+        flask(env, "init-db")
+
+        log("import-replies (redaction, database, then the index)")
+        res["import"] = flask(env, "import-replies", str(archive))
+        log(f"  {res['import']['seconds']:.0f} s: {res['import']['output']}")
+        log("search rebuild")
+        res["rebuild"] = flask(env, "search", "rebuild")
+        log(f"  {res['rebuild']['seconds']:.0f} s: {res['rebuild']['output']}")
+        res["index_mb"] = dir_size(workdir / "search_index") / 2**20
+
+        print()
+        for step, target in (("import", 20), ("rebuild", 10)):
+            r = res[step]
+            verdict = "met" if r["seconds"] <= target * 60 or args.n < 100_000 else "NOT met"
+            scaled = r["seconds"] * 100_000 / args.n / 60
+            print(f"{step:<8} {r['seconds'] / 60:6.1f} min for {args.n:,} "
+                  f"({args.n / r['seconds']:.0f}/s; ≈ {scaled:.1f} min at 100,000; "
+                  f"target ≤ {target} min{'' if args.n < 100_000 else ': ' + verdict}), "
+                  f"peak RSS {r['peak_rss_mb']:.0f} MB")
+        print(f"index {res['index_mb']:.0f} MB, BATCH_PROCS={args.procs}, {res['machine']}")
+        if args.json:
+            args.json.write_text(json.dumps(res, ensure_ascii=False, indent=2))
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
