@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Select, extract, select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.cases.workflow import Channel, Kind
 from portal.clock import city_zone
+from portal.textclean import clean_text
 
 from .models import Publication
 
@@ -27,16 +29,17 @@ class WallFilters:
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> WallFilters:
-        """Keep only values that can be real; junk is ignored, never an error."""
+        """Keep only values that can be real; junk (a NUL, the year 0000) is ignored,
+        never an error."""
         def text(name: str) -> str:
-            return str(args.get(name, "") or "")[:100]
+            return clean_text(str(args.get(name, "") or ""))[:100]
 
         kind, channel, year = text("kind"), text("channel"), text("year")
         return cls(
             department=text("department"), category=text("category"),
             kind=kind if kind in {k.value for k in Kind} else "",
             channel=channel if channel in {c.value for c in Channel} else "",
-            year=year if year.isdigit() and len(year) == 4 else "",
+            year=year if re.fullmatch(r"(19|20)[0-9]{2}", year) else "",
         )
 
 

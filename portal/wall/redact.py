@@ -109,7 +109,8 @@ PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]]] = [
      _mobile),
     ("landline", re.compile(r"(?<![0-9*])[(（]?(0[0-9]{2,3})[)）]?[-—– ]?"
                             r"([0-9]{3,4}[- ]?[0-9]{4})(?![0-9])"), _landline),
-    ("plate", re.compile(rf"[{_PROVINCES}][A-Za-z][·• ]?[A-Za-z0-9]{{5,6}}(?![A-Za-z0-9])"),
+    # A masked plate (浙A*****) is still a plate: a second pass must not read 浙 as a name.
+    ("plate", re.compile(rf"[{_PROVINCES}][A-Za-z][·• ]?[A-Za-z0-9*]{{5,6}}(?![A-Za-z0-9*])"),
      _plate),
     ("house_number", re.compile(
         rf"(?<![0-9*月〕\]{_CN_NUM}])[0-9{_CN_NUM}]{{1,6}}(?:-[0-9]+)?"

@@ -140,6 +140,16 @@ def test_hostile_and_odd_queries_answer_without_error(client, imported):
         assert client.get("/api/search", query_string={"q": q}).status_code == 200
 
 
+def test_impossible_filters_are_ignored_not_an_error(client, imported):
+    for args in ("year=0000", "year=9999", "year=%EF%BC%90%EF%BC%92%EF%BC%90%EF%BC%92",
+                 "department=%00", "category=%E5%9F%8E%00", "department=%ED%A0%80"):
+        for url in ("/wall", "/feeds/wall.atom", "/search", "/api/search"):
+            response = client.get(f"{url}?q=%E8%B7%AF%E7%81%AF&{args}")
+            assert response.status_code == 200, (url, args, response.status_code)
+    listed = client.get("/wall", query_string={"year": "9999"}).get_data(as_text=True)
+    assert "解放路路灯不亮" in listed  # the filter was dropped, not applied
+
+
 def test_the_json_api_contract(client, imported):
     body = client.get("/api/search?q=燃气&per_page=5").get_json()
     assert body["total"] == 1 and body["page"] == 1
