@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import shutil
 import threading
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,29 @@ def test_an_import_in_thread_mode_is_searchable_when_the_command_returns(make_ap
     assert worker.config["SEARCH_DISPATCH"] == "thread"  # restored after the import
     assert api_ids(worker.test_client(), "燃气") == [pub_id(session, "A-1")]
     assert synced(run(worker, "search", "sync").output)[0] == 0
+
+
+def test_a_searcher_shares_the_index_files_instead_of_copying_them(tmp_path):
+    """Whoosh's own mmap mode copies every segment into the worker's memory."""
+    folder = tmp_path / "big_index"
+    folder.mkdir()
+    writer = whoosh_index.create_in(str(folder), search_index_module.make_schema()).writer()
+    for n in range(300):
+        writer.add_document(id=str(n), text=f"第{n}号答复：" + "燃气管道老化更换，路灯照明恢复，" * 40
+                            + "".join(chr(0x4E00 + (n * 37 + k) % 20000) for k in range(200)))
+    writer.commit()
+    on_disk = sum(f.stat().st_size for f in folder.iterdir())
+    assert on_disk > 400_000
+
+    tracemalloc.start()
+    try:
+        index = search_index_module.SearchIndex(folder)
+        assert index.searcher().doc_count() == 300
+        allocated = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+
+    assert allocated < on_disk / 4, (allocated, on_disk)
 
 
 def test_a_filter_sees_what_was_published_after_it_was_first_used(published, client,
