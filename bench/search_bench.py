@@ -1116,7 +1116,8 @@ def fill_fts(conn: sqlite3.Connection, pubs: list[BenchPub],
         doc = document_for(p)
         meta.append((p.id, doc["department"], doc["category"], doc["kind"], doc["channel"],
                      doc["year"], doc["replied"]))
-        batch.append((p.id, text_of(doc["title"]), text_of(doc["body"]), text_of(doc["reply"])))
+        body = f"{p.letter}\n{p.department_name}\n{p.category_name}"  # as the portal's "letter" part
+        batch.append((p.id, text_of(p.title), text_of(body), text_of(p.reply)))
         if len(batch) >= 2000 or i == len(pubs):
             conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?)", meta)
             conn.executemany("INSERT INTO fts(rowid, title, body, reply) VALUES (?,?,?,?)", batch)

@@ -20,16 +20,21 @@ from portal.db import db as database
 from portal.extensions import csrf, limiter, mail
 from portal.forms import MAX_ID
 from portal.notify import outbox
+from portal.open311 import cli as open311_cli
+from portal.open311.views import bp as open311_bp
+from portal.openapi.views import bp as openapi_bp
 from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp
 from portal.staff.admin import bp as admin_bp
+from portal.staff.api_keys import bp as api_keys_bp
 from portal.staff.cases import bp as staff_cases_bp
 from portal.staff.intake import bp as intake_bp
 from portal.staff.publication import bp as moderation_bp
 from portal.staff.queues import bp as queues_bp
 from portal.wall import importer
 from portal.wall.api import bp as api_bp
+from portal.wall.opendata import bp as opendata_bp
 from portal.wall.views import bp as wall_bp
 
 
@@ -70,10 +75,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     auth_cli.init_app(app)
+    open311_cli.init_app(app)
     supervision.init_app(app)
     errors.init_app(app)
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
-                      staff_cases_bp, intake_bp, admin_bp, moderation_bp):
+                      staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
+                      open311_bp, opendata_bp, openapi_bp):
         app.register_blueprint(blueprint)
     return app

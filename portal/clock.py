@@ -20,3 +20,8 @@ def local_today() -> dt.date:
 
 def to_local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(city_zone())
+
+
+def w3c_datetime(value: dt.datetime) -> str:
+    """W3C/ISO 8601 with the city's offset (``2026-03-04T15:00:00+08:00``), for APIs."""
+    return to_local(value).isoformat(timespec="seconds")

@@ -16,6 +16,7 @@ from portal.cases.models import CannedReply, Category, Department
 from portal.cases.services import ContactData, Submission, submit_case
 from portal.cases.workflow import Actor, Channel, Kind, Role
 from portal.clock import local_today
+from portal.open311.models import Datatype, ServiceAttribute
 from portal.wall.importer import import_lines
 
 DEPARTMENTS = [
@@ -36,6 +37,20 @@ STAFF = [
     ("zhujian", "陈承办", [Role.HANDLER], "市住房和城乡建设委员会"),
     ("jiaotong", "刘承办", [Role.HANDLER], "市交通运输局"),
 ]
+# Extra fields Open311 clients are asked for (``services/<code>.json``), per category.
+SERVICE_ATTRIBUTES = {
+    "城市管理": [
+        ("facility", Datatype.SINGLEVALUELIST, True, "损坏的设施",
+         [("streetlight", "路灯"), ("manhole", "井盖"), ("bin", "垃圾桶"), ("other", "其他")]),
+        ("count", Datatype.NUMBER, False, "损坏数量（个）", []),
+    ],
+    "交通出行": [
+        ("spot", Datatype.SINGLEVALUELIST, False, "发生位置",
+         [("crossing", "路口"), ("road", "路段"), ("bus_stop", "公交站"), ("metro", "地铁站")]),
+        ("period", Datatype.MULTIVALUELIST, False, "发生时段",
+         [("morning", "早高峰"), ("evening", "晚高峰"), ("night", "夜间"), ("all_day", "全天")]),
+    ],
+}
 SAMPLE_LETTERS = [
     (Kind.COMPLAINT, "交通出行", "人民路与解放路交叉口早高峰拥堵严重",
      "每天早上七点半到八点半，人民路与解放路交叉口车辆排队很长，左转信号灯时间太短，"
@@ -81,8 +96,15 @@ def seed_demo(session: Session) -> Iterator[str]:
         name: Category(name=name, sort_order=i) for i, name in enumerate(CATEGORIES)
     }
     session.add_all(categories.values())
+    session.add_all(
+        ServiceAttribute(category=categories[category], code=code, datatype=datatype,
+                         required=required, description=description, sort_order=order,
+                         options=[{"key": k, "name": n} for k, n in options])
+        for category, fields in SERVICE_ATTRIBUTES.items()
+        for order, (code, datatype, required, description, options) in enumerate(fields, 1))
     session.flush()
-    yield f"已添加 {len(departments)} 个承办单位、{len(categories)} 个问题类别。"
+    yield f"已添加 {len(departments)} 个承办单位、{len(categories)} 个问题类别" \
+          f"（其中 {len(SERVICE_ATTRIBUTES)} 个类别有开放接口补充属性）。"
 
     for username, display, roles, dept in STAFF:
         password = secrets.token_urlsafe(12)

@@ -16,10 +16,12 @@ from portal.cases.models import (
 )
 from portal.db import Base
 from portal.notify.models import OutboundMail
+from portal.open311.models import ApiClient, Open311Request, ServiceAttribute
 from portal.wall.models import Publication, SearchOutbox
 
 __all__ = [
-    "Attachment", "Base", "CalendarDay", "Campaign", "CannedReply", "Case", "CaseEvent",
-    "Category", "CoHandling", "Contact", "Department", "ExtensionRequest", "OutboundMail",
-    "Publication", "SearchOutbox", "SecurityEvent", "StaffRole", "StaffUser",
+    "ApiClient", "Attachment", "Base", "CalendarDay", "Campaign", "CannedReply", "Case",
+    "CaseEvent", "Category", "CoHandling", "Contact", "Department", "ExtensionRequest",
+    "Open311Request", "OutboundMail", "Publication", "SearchOutbox", "SecurityEvent",
+    "ServiceAttribute", "StaffRole", "StaffUser",
 ]

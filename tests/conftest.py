@@ -162,6 +162,7 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
             "TRACK_RATE_LIMIT": "1000 per hour",
             "OPEN311_RATE_LIMIT": "1000 per minute",
             "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_ENABLED": True,  # the limiter is one object: say it for every app
             "SITE_URL": "https://portal.test",
         }
         if "SEARCH_INDEX_DIR" not in overrides:

@@ -1,11 +1,17 @@
-"""Helpers for tests that drive forms like a browser: tokens, valid form data."""
+"""Helpers for tests that drive forms like a browser: tokens, valid form data, a live
+server."""
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 _HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_token)"[^>]*value="([^"]*)"')
 
@@ -96,3 +102,17 @@ def act(client: FlaskClient, case_id: int, action: str, **fields: Any) -> Any:
     data = {f"{action}-{k}": v for k, v in fields.items()}
     data[f"{action}-csrf_token"] = token
     return client.post(f"/staff/cases/{case_id}/act/{action}", data=data)
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 and a free port in a background thread; yield its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -436,7 +436,8 @@ def test_any_query_string_on_the_suggestion_form_gets_no_server_error(site, quer
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_are_refused_with_405_and_store_nothing(site, method):
     problems = []
-    for url in [*site.urls.values(), "/track/sometoken", "/submitted", "/"]:
+    for url in [*site.urls.values(), "/track/sometoken", "/submitted", "/",
+                "/open311/v2/requests.json", "/open311/v2/requests.xml", "/api/wall.json"]:
         for headers in ({"X-CSRFToken": site.csrf}, {}):
             problems += site.check(method, url, expect=(405,), headers=headers,
                                    data={**site.base["letter"], "csrf_token": site.csrf})
@@ -464,6 +465,17 @@ ODD_PATHS = [
     ("/campaigns/%00", (404,)),
     ("/static/%00", (404,)),
     ("/static/..%2F..%2Fconfig.py", (404,)),
+    ("/open311/v2/requests/%00.json", (404,)),
+    ("/open311/v2/requests/" + "9" * 30 + ".xml", (404,)),
+    ("/open311/v2/requests/%ED%A0%80.json", (404,)),
+    ("/open311/v2/tokens/" + "A" * 20_000 + ".json", (404,)),
+    ("/open311/v2/services/..%2F..%2Fconfig.py.xml", (404,)),
+    ("/open311/v2/requests.json?start_date=%00&end_date=%FF", (400,)),
+    ("/open311/v2/requests.xml?service_request_id=" + ",".join(map(str, range(1, 1_500))),
+     (400,)),
+    ("/open311/v2/requests.yaml", (404,)),
+    ("/api/wall.json?page=99999999999999999999&per_page=-1&year=0000", (200,)),
+    ("/api/wall.csv?year=9999&kind=%00", (200,)),
 ]
 
 

@@ -35,7 +35,7 @@ from .workflow import (
 
 @dataclass
 class ContactData:
-    phone: str
+    phone: str | None  # None only where an e-mail address is given (Open311 clients)
     name: str | None = None
     salutation: str | None = None
     email: str | None = None

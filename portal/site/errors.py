@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Response
 
 from portal.cases.attachments import human_size
 from portal.db import db
@@ -30,6 +33,32 @@ ENDPOINT_MESSAGES = {
 }
 
 
+API_ERRORS = "portal.api_errors"
+ApiErrorRenderer = Callable[[int], Response]
+
+
+def register_api_errors(app: Flask, prefix: str, render: ApiErrorRenderer) -> None:
+    """Let the API under ``prefix`` answer errors raised outside its views (unknown URL,
+    wrong method, body too large, too many requests, server error) in its own format."""
+    app.extensions.setdefault(API_ERRORS, {})[prefix] = render
+
+
+def _api_renderer() -> ApiErrorRenderer | None:
+    for prefix, render in current_app.extensions.get(API_ERRORS, {}).items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return render
+    return None
+
+
+def json_error(code: int) -> Response:
+    """The JSON APIs' error: ``{"error": "not_found", "message": "页面不存在"}``."""
+    title, _ = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    response = jsonify(error=HTTP_STATUS_CODES.get(code, "error").lower().replace(" ", "_"),
+                       message=title)
+    response.status_code = code
+    return response
+
+
 def render_error(code: int) -> tuple[str, int]:
     title, message = ENDPOINT_MESSAGES.get((code, request.endpoint or ""),
                                            MESSAGES.get(code, MESSAGES[500]))
@@ -40,6 +69,8 @@ def render_error(code: int) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    register_api_errors(app, "/api", json_error)
+
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> Any:
         view = current_app.view_functions.get(request.endpoint or "")
@@ -54,8 +85,12 @@ def init_app(app: Flask) -> None:
             return error
         if error.code >= 500:
             return _server_error(error)
-        body, _ = render_error(error.code if error.code in MESSAGES else 400)
-        response = make_response(body, error.code)
+        api = _api_renderer()
+        if api is not None:
+            response = api(error.code)
+        else:
+            body, _ = render_error(error.code if error.code in MESSAGES else 400)
+            response = make_response(body, error.code)
         for name, value in error.get_headers():  # e.g. Allow on a 405
             if name.lower() != "content-type":
                 response.headers[name] = value
@@ -70,4 +105,5 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # the database may be what failed; the page must still render
             current_app.logger.warning("rollback after error failed")
-        return render_error(500)
+        api = _api_renderer()
+        return api(500) if api is not None else render_error(500)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from portal.cases.handling import staff_actor
 from portal.cases.models import Attachment, CannedReply, Case, CaseEvent
 from portal.cases.workflow import Action, TransitionRefused, allowed_actions
 from portal.clock import local_today
+from portal.csvexport import csv_response
 from portal.db import db
 from portal.search.index import SearchUnavailable, search_index
 from portal.search.query import more_like
@@ -125,27 +124,14 @@ def attachment(case_id: int, attachment_id: int) -> Response:
 
 
 def audit_csv(events: list[CaseEvent], filename: str) -> Response:
-    """The audit trail as CSV (UTF-8 with BOM, so spreadsheet software reads Chinese)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_COLUMNS)
-    for e in events:
-        writer.writerow([
-            e.created_at.isoformat(), e.case.tracking_code, e.action.label,
-            e.from_status.label if e.from_status else "", e.to_status.label,
-            e.actor.display_name if e.actor else e.actor_role.label, e.actor_role.label,
-            e.department.name if e.department else "", _csv_safe(e.note or ""),
-            e.ip_address or "", e.request_id or "",
-        ])
-    response = Response(out.getvalue(), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet formulas from running when the file is opened (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """The audit trail as CSV (rows built now, while the request's session is open)."""
+    return csv_response(AUDIT_COLUMNS, [[
+        e.created_at.isoformat(), e.case.tracking_code, e.action.label,
+        e.from_status.label if e.from_status else "", e.to_status.label,
+        e.actor.display_name if e.actor else e.actor_role.label, e.actor_role.label,
+        e.department.name if e.department else "", e.note or "",
+        e.ip_address or "", e.request_id or "",
+    ] for e in events], filename)
 
 
 @bp.route("/<id:case_id>/audit.csv")

@@ -29,6 +29,8 @@ class PublishForm(PortalForm):
     title = line_field("公开标题", min_=4, max_=100)
     letter = block_field("公开来信", min_=10, max_=20000)
     reply = block_field("公开答复", min_=10, max_=20000)
+    address = line_field("公开地点", max_=200, need=False,
+                         description="留空则地点（及开放接口提交的经纬度）不公开")
 
 
 class ReasonForm(PortalForm):
@@ -87,11 +89,12 @@ def review(case_id: int) -> Any:
         form.title.data = source.title if source else proposal.title.text
         form.letter.data = source.letter if source else proposal.letter.text
         form.reply.data = source.reply if source else proposal.reply.text
+        form.address.data = source.address if source else proposal.address.text
     elif form.validate():
         try:
             pub = publish_case(db.session, case, staff_actor(current_user),
                                title=form.title.data, letter=form.letter.data,
-                               reply=form.reply.data)
+                               reply=form.reply.data, address=form.address.data or None)
             db.session.commit()
         except TransitionRefused as refused:
             db.session.rollback()
@@ -102,7 +105,8 @@ def review(case_id: int) -> Any:
     return render_template(
         "staff/publication_review.html", case=case, form=form, refuse=ReasonForm(prefix="refuse"),
         withdraw=ReasonForm(prefix="withdraw"), proposal=proposal,
-        marked={k: highlighted(getattr(proposal, k)) for k in ("title", "letter", "reply")},
+        marked={k: highlighted(getattr(proposal, k))
+                for k in ("title", "letter", "reply", "address")},
     ), 400 if form.errors else 200
 
 

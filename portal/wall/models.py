@@ -27,6 +27,8 @@ class Publication(Base):
     letter: Mapped[str] = mapped_column(Text)
     reply: Mapped[str] = mapped_column(Text)
     citizen_label: Mapped[str] = mapped_column(String(20))
+    # Where it happened, as the moderator let it be public; None: the place stays private.
+    address: Mapped[str | None] = mapped_column(String(200))
     department_name: Mapped[str] = mapped_column(String(100), index=True)
     category_name: Mapped[str] = mapped_column(String(100), index=True)
     kind: Mapped[Kind] = mapped_column(enum_column(Kind, "kind"))

@@ -28,6 +28,7 @@ class Proposal:
     title: Redaction
     letter: Redaction
     reply: Redaction
+    address: Redaction
     citizen: str
 
 
@@ -51,6 +52,7 @@ def propose(case: Case) -> Proposal:
         title=redact(case.title, names),
         letter=redact(_letter_of(case), names),
         reply=redact(case.reply or "", names),
+        address=redact(case.location or "", names),
         citizen=citizen_label(contact.name if contact else None,
                               contact.salutation if contact else None),
     )
@@ -66,8 +68,11 @@ def queue_index(session: Session, publication: Publication, op: str) -> None:
 
 
 def publish_case(session: Session, case: Case, actor: Actor, *, title: str, letter: str,
-                 reply: str) -> Publication:
-    """公开: store the public copy (redacted again, whatever was typed) and index it."""
+                 reply: str, address: str | None = None) -> Publication:
+    """公开: store the public copy (redacted again, whatever was typed) and index it.
+
+    ``address`` is the place as the moderator lets it be public; None keeps it private.
+    """
     names = _names(case)
     perform(session, case, Action.PUBLISH, actor)
     contact = case.contact
@@ -75,6 +80,7 @@ def publish_case(session: Session, case: Case, actor: Actor, *, title: str, lett
         "title": redact(title, names).text[:200],
         "letter": redact(letter, names).text,
         "reply": redact(reply, names).text,
+        "address": redact(address, names).text[:200] if address else None,
         "citizen_label": citizen_label(contact.name if contact else None,
                                        contact.salutation if contact else None),
         "department_name": case.department.name if case.department else "市政府办公室",

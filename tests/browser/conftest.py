@@ -5,14 +5,14 @@ Playwright. Without Chromium the browser tests are skipped, unless REQUIRE_BROWS
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+
+from tests.helpers import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,15 +36,8 @@ def live_server(make_app: Callable[..., Flask], database_url: str) -> Iterator[L
     if not database_url.startswith("sqlite"):
         pytest.skip("the browser tests run on SQLite only")
     app = make_app(OUTBOX_DISPATCH="sync")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(app) as url:
+        yield LiveServer(app, url)
 
 
 @pytest.fixture(scope="session")

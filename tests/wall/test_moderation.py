@@ -444,6 +444,29 @@ def test_editing_a_published_item_updates_the_wall_and_search(desk, client):
         SearchOutbox.publication_id == pub_id)).all() == ["index", "index"]
 
 
+def test_the_place_is_public_only_as_the_moderator_lets_it_be(desk, client):
+    """The review form proposes the letter's place, redacted; the moderator keeps, edits or
+    clears it, and what is typed is redacted again. Open data and Open311 show only that."""
+    case = replied_case(desk, location=f"幸福里小区{ROOM}")
+    page = desk.moderator.get(f"/staff/publication/{case.id}").get_data(as_text=True)
+    proposed = re.search(r'<input[^>]*name="publish-address"[^>]*value="([^"]*)"', page)
+    assert proposed and proposed.group(1) == "幸福里小区*幢*单元***室"
+
+    pub_id = published(desk, case.id, address=proposed.group(1))
+    [record] = client.get("/api/wall.json").get_json()["results"]
+    assert (record["id"], record["address"]) == (pub_id, "幸福里小区*幢*单元***室")
+    [request] = client.get(f"/open311/v2/requests/{case.id}.json").get_json()
+    assert request["address"] == "幸福里小区*幢*单元***室"
+
+    published(desk, case.id, address=f"{NAME}家，幸福里小区{ROOM}")
+    desk.session.rollback()
+    assert desk.session.get(Publication, pub_id).address == "赵某家，幸福里小区*幢*单元***室"
+
+    published(desk, case.id, address="")
+    assert client.get("/api/wall.json").get_json()["results"][0]["address"] is None
+    assert "address" not in client.get(f"/open311/v2/requests/{case.id}.json").get_json()[0]
+
+
 def test_refusing_an_item_already_on_the_wall_is_not_a_way_to_leave_it_there(desk, client):
     """A refusal recorded while the item stays public would make the audit trail lie."""
     case = replied_case(desk)
