@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import jieba
 from markupsafe import Markup
+from whoosh.idsets import BitSet
 from whoosh.query import And, Every, Or, Query, Term
+from whoosh.searching import Results, Searcher
 
 from portal.chinese import load_dictionary
 
@@ -122,13 +124,24 @@ def search_ids(index: SearchIndex, text: str, filters: dict[str, str], page: int
             sortedby="replied" if newest_first else None, reverse=newest_first,
         )
         ids = [int(hit["id"]) for hit in results[(page - 1) * per_page:page * per_page]]
-        exact = results.has_exact_length()
-        total = len(results) if exact else results.estimated_length()
+        total, exact = _count(results, searcher, wanted, page * per_page)
     except SearchUnavailable:
         raise
     except Exception as exc:  # a damaged segment found mid-search
         raise SearchUnavailable(repr(exc)) from exc
     return Hits(ids, total, exact)
+
+
+def _count(results: Results, searcher: Searcher, wanted: BitSet | None, limit: int
+           ) -> tuple[int, bool]:
+    """How many match, and whether that is exact, without counting them all: Whoosh's
+    ``len()`` of a filtered search runs the whole search again (40 ms at 30,000)."""
+    if results.scored_length() < limit:  # everything that matched was collected
+        return results.scored_length(), True
+    if wanted is None and results.has_exact_length():
+        return len(results), True
+    estimate = results.q.estimate_size(searcher.reader())
+    return (min(estimate, len(wanted)) if wanted is not None else estimate), False
 
 
 def more_like(index: SearchIndex, publication_id: int, text: str, limit: int = 5) -> list[int]:
