@@ -66,6 +66,7 @@ from portal.search.index import SearchIndex, document_for, make_schema  # noqa: 
 from portal.search.query import (  # noqa: E402
     FILTERS,
     build_query,
+    count_matches,
     highlight_terms,
     query_words,
     search_ids,
@@ -1041,7 +1042,7 @@ def whoosh_breakdown(index: SearchIndex, specs: list[QuerySpec], by_id: dict[int
                                   sortedby="replied" if spec.newest else None, reverse=spec.newest)
         t3 = time.perf_counter()
         ids = [int(h["id"]) for h in results[:10]]
-        _ = len(results) if results.has_exact_length() else results.estimated_length()
+        count_matches(results, searcher, flt, 10)  # what search_ids does
         t4 = time.perf_counter()
         snippets_for(ids, by_id, spec.text)
         t5 = time.perf_counter()
