@@ -103,6 +103,8 @@ class Config:
     # Working days to answer, per kind, as JSON: {"complaint": 15, ...}; see cases/deadlines.py.
     DEADLINE_WORKING_DAYS = json.loads(_env("DEADLINE_WORKING_DAYS", "{}"))
     FOLLOW_UP_AUTO_CLOSE_DAYS = _env_int("FOLLOW_UP_AUTO_CLOSE_DAYS", 7)
+    # Days after a case's last step before `purge-personal-data` erases its contact data.
+    PII_RETENTION_DAYS = _env_int("PII_RETENTION_DAYS", 730)
     ESCALATE_AFTER_OVERDUE_DAYS = _env_int("ESCALATE_AFTER_OVERDUE_DAYS", 3)
 
     SESSION_COOKIE_HTTPONLY = True

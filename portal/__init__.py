@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, load_config
-from portal import cli, logs, security, templating
+from portal import cli, logs, retention, security, templating
 from portal.auth import access
 from portal.auth import cli as auth_cli
 from portal.auth.views import bp as auth_bp
@@ -77,6 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     auth_cli.init_app(app)
     open311_cli.init_app(app)
     supervision.init_app(app)
+    retention.init_app(app)
     errors.init_app(app)
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,

@@ -116,6 +116,8 @@ class Case(Base):
     follow_up_nonce: Mapped[str | None] = mapped_column(String(32))  # one-use survey link
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the retention job erased the citizen's contact data and place (SECURITY A26).
+    personal_data_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # Set for replies imported from the archive (idempotent re-import).
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
