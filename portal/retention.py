@@ -18,13 +18,14 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case, CaseEvent
-from portal.cases.workflow import Status
+from portal.cases.services import perform
+from portal.cases.workflow import TRANSITIONS, Action, Actor
 from portal.db import db, utcnow
 from portal.notify.models import OutboundMail
 from portal.open311.models import Open311Request
 from portal.wall.redact import redact
 
-ENDED = (Status.CLOSED, Status.DECLINED)  # a merged case is closed
+ENDED = TRANSITIONS[Action.PURGE].sources  # closed (a merged case is closed) or declined
 BATCH = 500
 TEXTS = ("title", "content", "proposal", "benefit", "answer", "reply")
 
@@ -41,8 +42,11 @@ def due_for_purge(session: Session, now: dt.datetime, days: int) -> list[int]:
 
 
 def purge_cases(session: Session, case_ids: list[int], now: dt.datetime) -> None:
-    """Erase the personal data of these cases (the caller commits)."""
+    """Erase the personal data of these cases, each with its audit event (the caller
+    commits)."""
+    system = Actor.system()
     for case in session.scalars(select(Case).where(Case.id.in_(case_ids))):
+        perform(session, case, Action.PURGE, system, note="已过保存期限")
         names = [case.contact.name] if case.contact and case.contact.name else []
         for name in TEXTS:  # the citizen wrote a phone number into the letter, say
             if value := getattr(case, name):

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from portal.cases.models import Case, CaseEvent
-from portal.cases.workflow import Role
+from portal.cases.workflow import Action, Role
 from portal.db import utcnow
 from portal.notify.models import OutboundMail
 from portal.retention import due_for_purge, purge_cases
@@ -55,7 +55,9 @@ def test_ended_cases_lose_personal_data_once_the_retention_period_is_over(sessio
                 citizens[stage].name, citizens[stage].phone, citizens[stage].location), stage
             assert case.personal_data_purged_at is None
     assert mails_of(session, ended) == 0 and mails_of(session, still_open) > 0
-    assert session.scalar(select(func.count()).select_from(CaseEvent)) == events_before
+    assert session.scalar(select(func.count()).select_from(CaseEvent)) == events_before + 3
+    audited = session.scalars(select(CaseEvent.case_id).where(CaseEvent.action == Action.PURGE))
+    assert sorted(audited) == ended  # one audit event each; the trail before it stays
     assert due_for_purge(session, now + 400 * DAY, 30) == []  # purged cases are skipped
 
     make_staff(session, "admin1", Role.ADMIN)

@@ -7,6 +7,7 @@ only code that applies a transition (status change, audit event, outbox rows).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,6 +104,7 @@ class Action(LabelledEnum):
     REFUSE_PUBLICATION = ("refuse_publication", "不予公开")
     WITHDRAW = ("withdraw", "撤回公开")
     IMPORT = ("import", "历史导入")
+    PURGE = ("purge", "清除个人信息")
 
 
 class Scope(enum.Enum):
@@ -133,6 +135,9 @@ class CaseState(Protocol):
 
     @property
     def is_published(self) -> bool: ...
+
+    @property
+    def personal_data_purged_at(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,10 @@ def _publishable_unpublished(case: CaseState) -> str | None:
     return _publishable(case)
 
 
+def _not_purged(case: CaseState) -> str | None:
+    return "个人信息已清除" if case.personal_data_purged_at is not None else None
+
+
 @dataclass(frozen=True)
 class Transition:
     """One row of the table: who may take ``action`` from which states, and where it leads."""
@@ -227,6 +236,8 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.SUBMIT, {None}, S.SUBMITTED, {R.CITIZEN, R.OPERATOR}, SC.ANY,
            "您的诉求已提交，等待受理"),
         _t(A.IMPORT, {None}, S.CLOSED, {R.SYSTEM}, SC.ANY, None),  # archived, already closed
+        # Retention (SECURITY A26): contact data of ended cases goes; the status stays.
+        _t(A.PURGE, {S.CLOSED, S.DECLINED}, None, {R.SYSTEM}, SC.ANY, None, _not_purged),
         _t(A.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, {R.OPERATOR}, SC.ANY, "已受理，正在安排承办单位"),
         _t(A.DECLINE, {S.SUBMITTED}, S.DECLINED, {R.OPERATOR}, SC.ANY, "不予受理"),
         _t(A.MERGE, {S.SUBMITTED, S.ACCEPTED}, S.CLOSED, OWNERS, SC.OWNER,

@@ -9,6 +9,7 @@ which state, whether the citizen sees it. The tests compare ``refusal()``,
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,6 +127,8 @@ EXPECTED: dict[Action, Row] = {
                     needs="published"),
     # Replies imported from the archive arrive closed.
     A.IMPORT: Row({None}, S.CLOSED, {"system"}, public=False),
+    # Retention: the system erases the contact data of an ended case, once.
+    A.PURGE: Row({S.CLOSED, S.DECLINED}, None, {"system"}, public=False, needs="not_purged"),
 }
 
 
@@ -152,6 +155,7 @@ class Facts:
     has_pending_extension: bool = False
     consent_publish: bool = True
     is_published: bool = False
+    personal_data_purged_at: dt.datetime | None = None
 
 
 def actor_for(persona: str, staff: dict[str, tuple[int, int | None]]) -> Actor:
@@ -179,6 +183,7 @@ def expected_allowed(action: Action, persona: str, status: Status | None,
         "no_pending_extension": not pending,
         "consent": True,  # the facts and the cases here all carry consent
         "published": False,  # ... and none is published (tests/wall covers withdrawing)
+        "not_purged": True,  # ... nor purged (tests/test_retention.py covers that)
     }[row.needs]
 
 
