@@ -78,6 +78,8 @@ class Config:
     OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
     # The same three modes for applying published changes to this node's search index.
     SEARCH_DISPATCH = _env("SEARCH_DISPATCH", "thread")
+    # Memory each worker gives to decoded posting lists (search's speed; see docs/performance.md).
+    SEARCH_CACHE_MB = _env_int("SEARCH_CACHE_MB", 64)
     # Processes for command-line batch work that segments text (jieba is the cost):
     # `search rebuild`, a `search sync` with thousands of changes, `import-replies`.
     BATCH_PROCS = _env_int("BATCH_PROCS", min(os.cpu_count() or 1, 4))

@@ -66,7 +66,6 @@ from portal.search.index import SearchIndex, document_for, make_schema  # noqa: 
 from portal.search.query import (  # noqa: E402
     FILTERS,
     build_query,
-    count_matches,
     highlight_terms,
     query_words,
     search_ids,
@@ -1026,28 +1025,26 @@ def whoosh_breakdown(index: SearchIndex, specs: list[QuerySpec], by_id: dict[int
                      ) -> dict[str, dict[str, float]]:
     """Where one search's time goes (each step timed on its own, same queries)."""
     parts: dict[str, list[float]] = {k: [] for k in (
-        "build_query (jieba + synonyms)", "filter bitset (cached)", "searcher.search",
-        "ids + total", "highlight (app code)")}
-    searcher = index.searcher()
+        "build_query (jieba + synonyms)", "filter mask (cached)", "score + top 10 + count",
+        "stored ids", "highlight (app code)")}
+    arrays = index.arrays()
     for spec in specs:
         t0 = time.perf_counter()
         query = build_query(spec.text)
         t1 = time.perf_counter()
-        flt = index.filter_set(searcher, {k: v for k, v in spec.filters.items()
-                                          if v and k in FILTERS})
+        flt = index.filter_mask(arrays, {k: v for k, v in spec.filters.items()
+                                         if v and k in FILTERS})
         t2 = time.perf_counter()
         if query is None:
             continue
-        results = searcher.search(query, limit=10, filter=flt,
-                                  sortedby="replied" if spec.newest else None, reverse=spec.newest)
+        docnums, _ = arrays.top(query, 10, flt, spec.newest)
         t3 = time.perf_counter()
-        ids = [int(h["id"]) for h in results[:10]]
-        count_matches(results, searcher, flt, 10)  # what search_ids does
+        ids = [int(arrays.stored(d)["id"]) for d in docnums]
         t4 = time.perf_counter()
         snippets_for(ids, by_id, spec.text)
         t5 = time.perf_counter()
         for key, a, b in zip(parts, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5), strict=True):
-            if key == "filter bitset (cached)" and flt is None:
+            if key == "filter mask (cached)" and flt is None:
                 continue
             parts[key].append((b - a) * 1000)
     return {k: summary(v) for k, v in parts.items() if v}

@@ -249,7 +249,7 @@ def openapi_document() -> Schema:
             "ApiError": _object({"error": _string(), "message": _string()}),
             "SearchHit": SEARCH_HIT,
             "SearchResults": _object({
-                "total": {"type": "integer"}, "total_is_estimate": {"type": "boolean"},
+                "total": {"type": "integer"},
                 "page": {"type": "integer"}, "per_page": {"type": "integer"},
                 "results": {"type": "array", "items": _ref("SearchHit")}},
                 required=["total", "page", "per_page", "results"]),

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,20 +24,20 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
-from whoosh.idsets import BitSet
 from whoosh.index import EmptyIndexError, LockError
-from whoosh.query import And, Term
 from whoosh.searching import Searcher
 
 from portal.wall.models import Publication, SearchOutbox
 
 from .analyzer import analyzer, weighted
+from .arrays import ArrayCache, ArraySearcher
 
 CURSOR_FILE = "portal_cursor.json"
 WRITER_TIMEOUT = 30.0  # seconds to wait for another process's writer lock
 BATCH = 500
 PARALLEL_SYNC_ROWS = 5000  # below this, starting writer processes costs more than it saves
-FILTER_CACHE_SIZE = 512  # filter bitsets kept per searcher (12.5 KB each at 100,000 items)
+FILTER_CACHE_SIZE = 512  # filter masks kept per searcher (100 KB each at 100,000 items)
+ARRAY_CACHE_MB = 64  # decoded posting lists kept per process (config SEARCH_CACHE_MB)
 # BM25F weights of a publication's parts, all in the one ``text`` field.
 WEIGHTS = {"title": 3.0, "reply": 1.5, "letter": 1.0}
 
@@ -156,10 +157,11 @@ def open_index(path: str | Path) -> Any:
 class SearchIndex:
     """One folder's index: its cached searcher, its cursor and its writers."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, cache_mb: int = ARRAY_CACHE_MB) -> None:
         self.path = Path(path)
-        self._searcher: Searcher | None = None
-        self._filters: dict[tuple[tuple[str, str], ...], BitSet] = {}
+        self._arrays: ArraySearcher | None = None
+        self._cache = ArrayCache(cache_mb * 2**20)
+        self._filters: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
         self._lock = threading.Lock()
 
     # --- reading -----------------------------------------------------------------------
@@ -176,39 +178,41 @@ class SearchIndex:
 
     def searcher(self) -> Searcher:
         """A searcher kept for the process, reopened only when the index changed."""
+        return self.arrays().searcher
+
+    def arrays(self) -> ArraySearcher:
+        """The current searcher's array view, which ``query`` scores with."""
         with self._lock:
             try:
-                if self._searcher is None:
-                    self._searcher = self._open().searcher()
-                elif not self._searcher.up_to_date():
-                    self._searcher = self._searcher.refresh()
-                    self._filters = {}
-                    _check_schema(self._searcher.schema)
+                if self._arrays is None:
+                    searcher = self._open().searcher()
+                elif not self._arrays.searcher.up_to_date():
+                    searcher = self._arrays.searcher.refresh()
+                    _check_schema(searcher.schema)
+                else:
+                    return self._arrays
+                self._arrays = ArraySearcher(searcher, self._cache, "text", "replied")
+                self._filters = {}
             except SearchUnavailable:
-                self._searcher = None
+                self._arrays = None
                 raise
             except Exception as exc:
-                self._searcher = None
+                self._arrays = None
                 raise SearchUnavailable(repr(exc)) from exc
-            return self._searcher
+            return self._arrays
 
-    def filter_set(self, searcher: Searcher, filters: dict[str, str]) -> BitSet | None:
-        """The documents matching every filter, as a bitset cached for this searcher.
-
-        Whoosh would otherwise read the filter's postings again on every search.
-        """
+    def filter_mask(self, arrays: ArraySearcher, filters: dict[str, str]) -> np.ndarray | None:
+        """The documents matching every filter, cached for this searcher (a department
+        or a year is asked for again and again)."""
         key = tuple(sorted(filters.items()))
         if not key:
             return None
         with self._lock:
-            current = searcher is self._searcher
-            found = self._filters.get(key) if current else None
+            found = self._filters.get(key) if arrays is self._arrays else None
         if found is None:
-            found = BitSet(searcher.docs_for_query(And([Term(k, v) for k, v in key])),
-                           size=searcher.doc_count_all())
+            found = arrays.mask(dict(key))
             with self._lock:
-                if current and searcher is self._searcher \
-                        and len(self._filters) < FILTER_CACHE_SIZE:
+                if arrays is self._arrays and len(self._filters) < FILTER_CACHE_SIZE:
                     self._filters[key] = found
         return found
 
@@ -325,7 +329,7 @@ class SearchIndex:
         writer.commit()
         self._write_cursor(fresh, start_cursor)
         with self._lock:
-            self._searcher = None
+            self._arrays = None
             self._filters = {}
             old = self.path.with_name(self.path.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
@@ -353,5 +357,5 @@ def search_index() -> SearchIndex:
     path = str(Path(current_app.config["SEARCH_INDEX_DIR"]).resolve())
     with _indexes_lock:
         if path not in _indexes:
-            _indexes[path] = SearchIndex(path)
+            _indexes[path] = SearchIndex(path, current_app.config["SEARCH_CACHE_MB"])
         return _indexes[path]

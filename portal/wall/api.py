@@ -33,12 +33,12 @@ def search() -> Any:
     if not text.strip() and not filters.as_dict():
         return jsonify(total=0, page=page, per_page=per_page, results=[])
     try:
-        rows, total, exact = run_search(text, filters, page, per_page,
+        rows, total = run_search(text, filters, page, per_page,
                                         request.args.get("sort") == "newest")
     except SearchUnavailable:
         return jsonify(error="search_unavailable", message="搜索暂时不可用，请稍后再试"), 503
     return jsonify(
-        total=total, total_is_estimate=not exact, page=page, per_page=per_page,
+        total=total, page=page, per_page=per_page,
         results=[{
             "id": pub.id, "title": pub.title, "department": pub.department_name,
             "category": pub.category_name, "replied_at": pub.replied_at.isoformat(),

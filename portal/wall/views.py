@@ -52,7 +52,7 @@ def detail(publication_id: int) -> Any:
 
 
 def run_search(text: str, filters: WallFilters, page: int, per_page: int,
-               newest: bool) -> tuple[list[tuple[Publication, Any]], int, bool]:
+               newest: bool) -> tuple[list[tuple[Publication, Any]], int]:
     """Search the index, load the hits from the database, and make their snippets."""
     hits = search_ids(search_index(), text, filters.as_dict(), page, per_page, newest)
     marks = highlight_terms(text)
@@ -60,7 +60,7 @@ def run_search(text: str, filters: WallFilters, page: int, per_page: int,
     for pub in publications_by_ids(db.session, hits.ids):
         source = pub.reply if any(m.lower() in pub.reply.lower() for m in marks) else pub.letter
         rows.append((pub, snippet(source, marks)))
-    return rows, hits.total, hits.exact
+    return rows, hits.total
 
 
 @bp.route("/search")
@@ -70,15 +70,15 @@ def search() -> Any:
     filters = WallFilters.from_args(request.args)
     newest = request.args.get("sort") == "newest"
     page_no = _page_number()
-    unavailable, rows, total, exact = False, [], 0, True
+    unavailable, rows, total = False, [], 0
     if text.strip() or filters.as_dict():
         try:
-            rows, total, exact = run_search(text, filters, page_no, PER_PAGE, newest)
+            rows, total = run_search(text, filters, page_no, PER_PAGE, newest)
         except SearchUnavailable as exc:
             current_app.logger.warning("search unavailable: %s", exc)
             unavailable = True
     page = Page(rows, total, page_no, PER_PAGE)
-    return render_template("wall/search.html", q=text, page=page, exact=exact,
+    return render_template("wall/search.html", q=text, page=page,
                            filters=filters, facets=facet_options(db.session), newest=newest,
                            unavailable=unavailable, args=_args()), 503 if unavailable else 200
 

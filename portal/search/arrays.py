@@ -1,0 +1,224 @@
+"""The portal's queries scored over whole posting lists at once, with numpy.
+
+Whoosh's matchers step through postings one Python call at a time: at 100,000
+replies a common word (服务, 物业: in 60% of them) cost tens of milliseconds per
+search (docs/performance.md). Here a term's postings are read from Whoosh's segment
+files into arrays once and kept (a segment never changes; deletions are applied per
+searcher), and the query shapes ``build_query`` makes (Term, And, Or, Every) are
+scored with Whoosh's own BM25F formula and statistics, so the ranking is the one
+``Searcher.search`` gives (tested). Whoosh still owns the index, its files and writers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, Every, Or, Query, Term
+from whoosh.reading import IndexReader
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+# Whoosh keeps a document's field length as one byte; this table undoes it (0: no field).
+_LENGTH_OF_BYTE = np.array([0.0] + [byte_to_length(b) for b in range(1, 256)])
+_NO_POSTINGS = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+
+class ArrayCache:
+    """Arrays read from segments, by (segment, what); the least recently used go first
+    once they hold more than ``budget`` bytes. Shared by every searcher of one index."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.size = budget, 0
+        self._items: OrderedDict[tuple[str, ...], tuple[np.ndarray, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...], load: Callable[[], tuple[np.ndarray, ...]]
+            ) -> tuple[np.ndarray, ...]:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        value = load()  # outside the lock: two threads may both load; both get the same
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = value
+                self.size += sum(a.nbytes for a in value)
+            while self.size > self.budget and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self.size -= sum(a.nbytes for a in dropped)
+        return value
+
+
+def _segment_id(reader: IndexReader) -> str:
+    return str(reader.segment().segment_id())
+
+
+def _read_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarray, ...]:
+    """A term's document numbers and weights in one segment, deleted documents included."""
+    if (field, text) not in reader:
+        return _NO_POSTINGS
+    matcher = reader.postings(field, text)
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: applied per searcher
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher):  # a posting stored inline in the term index
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, np.int64), np.array(weights, np.float32)
+    id_blocks, weight_blocks = [], []
+    while True:  # block by block: Whoosh's own reader decodes them a posting at a time
+        matcher._read_data()  # noqa: SLF001 - the block format of Whoosh 2.7 (pinned)
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]  # noqa: SLF001
+        ids = np.array(raw_ids, np.int64)
+        id_blocks.append(ids if matcher._byteids else np.cumsum(ids))  # noqa: SLF001
+        if raw_weights is None or isinstance(raw_weights, float):
+            weight_blocks.append(np.full(len(ids), raw_weights or 1.0, np.float32))
+        else:
+            weight_blocks.append(np.array(raw_weights, np.float32))
+        if matcher._lastblock:  # noqa: SLF001
+            break
+        matcher._next_block()  # noqa: SLF001
+    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+
+
+def _read_lengths(reader: IndexReader, field: str) -> tuple[np.ndarray]:
+    column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)  # noqa: SLF001
+    codes = np.zeros(reader.doc_count_all(), np.int64)
+    if column is not None:
+        stored = np.fromiter(column, np.int64)
+        codes[:len(stored)] = stored
+    return (_LENGTH_OF_BYTE[codes].astype(np.float32),)
+
+
+def _read_column(reader: IndexReader, field: str) -> tuple[np.ndarray]:
+    values = np.zeros(reader.doc_count_all(), np.int64)
+    if reader.has_column(field):
+        stored = np.fromiter(reader.column_reader(field), np.int64)
+        values[:len(stored)] = stored
+    return (values,)
+
+
+class ArraySearcher:
+    """One Whoosh searcher's documents as arrays: which are live, their lengths and dates."""
+
+    def __init__(self, searcher: Searcher, cache: ArrayCache, scored_field: str,
+                 sort_field: str) -> None:
+        weighting = searcher.weighting
+        if not isinstance(weighting, BM25F):
+            raise TypeError("the array searcher scores BM25F only")
+        self.searcher, self.cache = searcher, cache
+        self.scored_field, self.sort_field = scored_field, sort_field
+        self.k1 = weighting.K1
+        self.b = weighting._field_B.get(scored_field, weighting.B)  # noqa: SLF001
+        self.avg_length = searcher.avg_field_length(scored_field) or 1
+        self.leaves = [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
+                       if reader.segment() is not None]  # an empty index has a bare reader
+        self.count = searcher.doc_count_all()
+        self.live = np.ones(self.count, bool)
+        for reader, offset in self.leaves:
+            if reader.has_deletions():
+                deleted = np.fromiter(reader._perdoc.deleted_docs(), np.int64)  # noqa: SLF001
+                self.live[offset + deleted] = False
+        self._lengths: np.ndarray | None = None
+        self._dates: np.ndarray | None = None
+
+    def _joined(self, read: Callable[[IndexReader, str], tuple[np.ndarray]], field: str,
+                what: str) -> np.ndarray:
+        parts = [self.cache.get((_segment_id(r), what, field), lambda r=r: read(r, field))[0]
+                 for r, _ in self.leaves]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def lengths(self) -> np.ndarray:
+        if self._lengths is None:
+            self._lengths = self._joined(_read_lengths, self.scored_field, "lengths")
+        return self._lengths
+
+    def dates(self) -> np.ndarray:
+        if self._dates is None:
+            self._dates = self._joined(_read_column, self.sort_field, "column")
+        return self._dates
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global document numbers and weights of a term, across segments."""
+        ids, weights = [], []
+        for reader, offset in self.leaves:
+            seg_ids, seg_weights = self.cache.get(
+                (_segment_id(reader), "postings", field, text),
+                lambda r=reader: _read_postings(r, field, text))
+            ids.append(seg_ids + offset)
+            weights.append(seg_weights)
+        if not ids:
+            return _NO_POSTINGS
+        return np.concatenate(ids), np.concatenate(weights)
+
+    def term_scores(self, text: str) -> np.ndarray:
+        """BM25F of one term for every document (0 where it does not occur)."""
+        ids, stored_weights = self.postings(self.scored_field, text)
+        scores = np.zeros(self.count)
+        if len(ids):  # in double precision, as Whoosh computes
+            weights = stored_weights.astype(np.float64)
+            lengths = self.lengths()[ids].astype(np.float64)
+            idf = self.searcher.idf(self.scored_field, text)
+            norm = self.k1 * ((1 - self.b) + self.b * lengths / self.avg_length)
+            scores[ids] = idf * (weights * (self.k1 + 1)) / (weights + norm)
+        return scores
+
+    def scores(self, query: Query) -> np.ndarray:
+        """Every document's score for ``query``, 0 where it does not match."""
+        if isinstance(query, Term) and query.fieldname == self.scored_field:
+            return self.term_scores(query.text)
+        if isinstance(query, Or):
+            total = np.zeros(self.count)
+            for sub in query.subqueries:
+                total += self.scores(sub)
+            return total
+        if isinstance(query, And):
+            subs = [self.scores(sub) for sub in query.subqueries]
+            total = np.sum(subs, axis=0) if subs else np.zeros(self.count)
+            for sub in subs:
+                total[sub <= 0] = 0
+            return total
+        if isinstance(query, Every):
+            return self.live.astype(float)
+        raise TypeError(f"no array scoring for {query!r}")
+
+    def mask(self, terms: dict[str, str]) -> np.ndarray:
+        """The documents holding every ``field: term`` of ``terms``."""
+        wanted = self.live.copy()
+        for field, text in terms.items():
+            has = np.zeros(self.count, bool)
+            has[self.postings(field, text)[0]] = True
+            wanted &= has
+        return wanted
+
+    def top(self, query: Query, limit: int, allowed: np.ndarray | None = None,
+            newest_first: bool = False) -> tuple[list[int], int]:
+        """Document numbers of the best ``limit`` matches, and how many match in all.
+
+        Best is highest score (or newest); ties go to the lower document number, as in
+        Whoosh's collector.
+        """
+        scores = self.scores(query)
+        matched = (scores > 0) & self.live
+        if allowed is not None:
+            matched &= allowed
+        found = np.flatnonzero(matched)
+        keys = self.dates()[found] if newest_first else scores[found]
+        if len(found) > limit > 0:
+            cut = np.partition(keys, len(keys) - limit)[len(keys) - limit]
+            found, keys = found[keys >= cut], keys[keys >= cut]
+        order = np.lexsort((found, -keys))
+        return [int(d) for d in found[order][:limit]], int(matched.sum())
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        return dict(self.searcher.stored_fields(docnum))
