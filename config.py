@@ -79,10 +79,13 @@ class Config:
     # The same three modes for applying published changes to this node's search index.
     SEARCH_DISPATCH = _env("SEARCH_DISPATCH", "thread")
     # Memory each worker gives to decoded posting lists (search's speed; see docs/performance.md).
-    SEARCH_CACHE_MB = _env_int("SEARCH_CACHE_MB", 64)
+    SEARCH_CACHE_MB = _env_int("SEARCH_CACHE_MB", 32)
     # Processes for command-line batch work that segments text (jieba is the cost):
     # `search rebuild`, a `search sync` with thousands of changes, `import-replies`.
     BATCH_PROCS = _env_int("BATCH_PROCS", min(os.cpu_count() or 1, 4))
+    # Roles that may only sign in with an authenticator code (SECURITY.md A3); not read
+    # from the environment, so a deployment cannot switch it off by accident.
+    TOTP_REQUIRED_ROLES: tuple[str, ...] = ("admin", "moderator")
 
     # Rate limits (Flask-Limiter); Redis in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")

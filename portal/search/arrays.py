@@ -27,7 +27,7 @@ from whoosh.util.numeric import byte_to_length
 
 # Whoosh keeps a document's field length as one byte; this table undoes it (0: no field).
 _LENGTH_OF_BYTE = np.array([0.0] + [byte_to_length(b) for b in range(1, 256)])
-_NO_POSTINGS = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+_NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 
 
 class ArrayCache:
@@ -74,13 +74,13 @@ def _read_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarr
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return np.array(ids, np.int64), np.array(weights, np.float32)
+        return np.array(ids, np.int32), np.array(weights, np.float32)
     id_blocks, weight_blocks = [], []
     while True:  # block by block: Whoosh's own reader decodes them a posting at a time
         matcher._read_data()  # noqa: SLF001 - the block format of Whoosh 2.7 (pinned)
         raw_ids, raw_weights = matcher._data[0], matcher._data[1]  # noqa: SLF001
-        ids = np.array(raw_ids, np.int64)
-        id_blocks.append(ids if matcher._byteids else np.cumsum(ids))  # noqa: SLF001
+        ids = np.array(raw_ids, np.int32)
+        id_blocks.append(ids if matcher._byteids else np.cumsum(ids, dtype=np.int32))  # noqa: SLF001
         if raw_weights is None or isinstance(raw_weights, float):
             weight_blocks.append(np.full(len(ids), raw_weights or 1.0, np.float32))
         else:

@@ -36,8 +36,8 @@ CURSOR_FILE = "portal_cursor.json"
 WRITER_TIMEOUT = 30.0  # seconds to wait for another process's writer lock
 BATCH = 500
 PARALLEL_SYNC_ROWS = 5000  # below this, starting writer processes costs more than it saves
-FILTER_CACHE_SIZE = 512  # filter masks kept per searcher (100 KB each at 100,000 items)
-ARRAY_CACHE_MB = 64  # decoded posting lists kept per process (config SEARCH_CACHE_MB)
+FILTER_CACHE_SIZE = 64  # filter masks kept per searcher (100 KB each at 100,000 items)
+ARRAY_CACHE_MB = 32  # decoded posting lists kept per process (config SEARCH_CACHE_MB)
 # BM25F weights of a publication's parts, all in the one ``text`` field.
 WEIGHTS = {"title": 3.0, "reply": 1.5, "letter": 1.0}
 
