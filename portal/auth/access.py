@@ -21,6 +21,7 @@ from portal.cases.workflow import Role
 from portal.db import db, utcnow
 from portal.logs import request_id
 
+from . import totp
 from .models import SecurityEvent, StaffUser
 
 login_manager = LoginManager()
@@ -30,6 +31,7 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the epoch and timeouts below do this job
 
 F = TypeVar("F", bound=Callable[..., Any])
+SECOND_FACTOR = "second_factor"  # in the session: signed in with an authenticator code
 
 
 @login_manager.user_loader
@@ -77,6 +79,8 @@ def session_expired() -> str | None:
         return "您已长时间未操作，为保护市民信息，请重新登录。"
     if now - login_at > current_app.config["STAFF_ABSOLUTE_TIMEOUT"].total_seconds():
         return "登录已超过规定时长，请重新登录。"
+    if not session.get(SECOND_FACTOR) and totp.required(current_user):
+        return "您的账号须使用身份验证器两步验证，请重新登录。"
     session["seen_at"] = now
     return None
 

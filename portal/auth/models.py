@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Department, enum_column
 from portal.cases.workflow import Role
+from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, utcnow
 
 # argon2id with the library's parameters (RFC 9106 low-memory profile); the test suite
@@ -36,6 +37,10 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped at logout and on role changes: every session issued before is void.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The second factor (auth.totp): the authenticator's secret, and the time step of
+    # the last code accepted, so no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()
@@ -86,6 +91,18 @@ class StaffRole(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
 
     user: Mapped[StaffUser] = relationship(back_populates="role_rows")
+
+
+class RecoveryCode(Base):
+    """A one-time code that replaces an authenticator code; only its hash is kept."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                         index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class SecurityEvent(Base):

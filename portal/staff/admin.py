@@ -13,6 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.auth import totp
 from portal.auth.access import record_security_event, requires
 from portal.auth.models import StaffUser
 from portal.auth.services import STAFF_ROLES, AccountRefused, create_staff, set_active
@@ -192,6 +193,22 @@ def accounts() -> Any:
     rows = db.session.scalars(select(StaffUser).order_by(StaffUser.id)).all()
     return render_template("staff/admin_accounts.html", form=form, rows=rows,
                            toggle=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/accounts/<id:user_id>/second-factor", methods=["POST"])
+@requires(Role.ADMIN)
+def reset_second_factor(user_id: int) -> Any:
+    """Forget an account's authenticator (a lost phone): it enrols again at next sign-in."""
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        totp.reset(db.session, user)
+        record_security_event("reset_second_factor", user=current_user,
+                              object_type="staff_user", object_id=user.id)
+        db.session.commit()
+        flash(f"已重置 {user.username} 的两步验证，其登录会话已全部结束。", "success")
+    return redirect(url_for(".accounts"), code=303)
 
 
 @bp.route("/accounts/<id:user_id>/active", methods=["POST"])
