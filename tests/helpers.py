@@ -13,11 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_token)"[^>]*value="([^"]*)"')
+_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_token|token)"[^>]*value="([^"]*)"')
 
 
 def hidden_fields(html: str) -> dict[str, str]:
-    """The CSRF and idempotency tokens of the form in ``html``."""
+    """The CSRF, idempotency and own-data tokens of the form in ``html``."""
     return {name: value for name, value in _HIDDEN.findall(html)}
 
 

@@ -160,3 +160,14 @@ class SatisfactionForm(PortalForm):
     satisfaction = RadioChoiceField("您对办理结果是否满意", choices=Satisfaction.choices(),
                                     validators=[chosen("评价")])
     comment = block_field("意见和建议", max_=1000, need=False)
+
+
+class OwnDataForm(PortalForm):
+    """Download one's own data: the token from the tracking page proves who asks."""
+
+    token = HiddenField()
+
+
+class EraseForm(OwnDataForm):
+    confirm = BooleanField("我确认删除本诉求中我的姓名、电话、电子邮箱和地点，删除后无法再用电话后四位查询",
+                           validators=[DataRequired("请勾选确认后再提交")])

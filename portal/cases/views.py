@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 from typing import Any
 
 from flask import (
@@ -27,9 +28,12 @@ from portal.forms import coerce_id
 from portal.security import no_store
 from portal.site.errors import CSRF_FAILED
 
+from . import own_data
 from .forms import (
     CaseForm,
+    EraseForm,
     LetterForm,
+    OwnDataForm,
     SatisfactionForm,
     SuggestionForm,
     TrackForm,
@@ -198,7 +202,7 @@ def track() -> Any:
     if form.validate_on_submit():
         case = case_for_citizen(db.session, form.tracking_code.data, form.phone_last4.data)
         if case is not None:
-            return render_template("cases/status.html", case=case)
+            return _status_page(case)
         form.tracking_code.errors = ["没有找到与该受理编号和电话后四位相符的诉求，请核对后重试"]
     return render_template("cases/track.html", form=form), 400 if form.errors else 200
 
@@ -213,7 +217,69 @@ def track_link(token: str) -> Any:
     if case is None:
         flash("链接无效或已过期，请用受理编号和电话后四位查询。", "warning")
         return redirect(url_for("cases.track"))
-    return render_template("cases/status.html", case=case)
+    return _status_page(case)
+
+
+def _status_page(case: Case) -> str:
+    """The citizen's view of their case, with a token to download or erase their data."""
+    return render_template("cases/status.html", case=case, own_data=OwnDataForm(
+        token=own_data.own_data_token(case)), may_erase=own_data.may_erase(case))
+
+
+def _own_case(form: OwnDataForm) -> Case | None:
+    case = own_data.case_for_token(db.session, form.token.data or "")
+    if case is None:
+        flash("页面已超过30分钟，请重新查询后再操作。", "warning")
+    return case
+
+
+@bp.route("/track/my-data", methods=["POST"])
+@limiter.limit(_track_limit)
+@no_store
+def my_data() -> Any:
+    """Download everything the portal holds about one's own case, as JSON."""
+    form = OwnDataForm()
+    case = _own_case(form) if form.validate_on_submit() else None
+    if case is None:
+        return redirect(url_for("cases.track"), code=303)
+    body = json.dumps(own_data.export(case), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{case.tracking_code}.json"'})
+
+
+def _erase_page(case: Case, form: EraseForm, status: int = 200) -> Any:
+    allowed = own_data.may_erase(case)
+    return render_template("cases/erase.html", case=case, form=form, allowed=allowed), (
+        status if allowed else 409)
+
+
+@bp.route("/track/erase", methods=["POST"])
+@limiter.limit(_track_limit)
+@no_store
+def erase() -> Any:
+    """From the tracking page: what erasing one's personal data means, to confirm."""
+    form = OwnDataForm()
+    case = _own_case(form) if form.validate_on_submit() else None
+    if case is None:
+        return redirect(url_for("cases.track"), code=303)
+    return _erase_page(case, EraseForm(token=form.token.data))
+
+
+@bp.route("/track/erase/confirm", methods=["POST"])
+@limiter.limit(_track_limit)
+@no_store
+def erase_confirmed() -> Any:
+    """Erase one's own personal data from an ended case."""
+    form = EraseForm()
+    valid = form.validate_on_submit()
+    case = _own_case(form) if valid or set(form.errors) == {"confirm"} else None
+    if case is None:
+        return redirect(url_for("cases.track"), code=303)
+    if not valid or not own_data.may_erase(case):
+        return _erase_page(case, form, 400)
+    own_data.erase_on_request(db.session, case)
+    db.session.commit()
+    return render_template("cases/erased.html", tracking_code=case.tracking_code)
 
 
 @bp.route("/follow-up/<token>", methods=["GET", "POST"])

@@ -236,8 +236,10 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.SUBMIT, {None}, S.SUBMITTED, {R.CITIZEN, R.OPERATOR}, SC.ANY,
            "您的诉求已提交，等待受理"),
         _t(A.IMPORT, {None}, S.CLOSED, {R.SYSTEM}, SC.ANY, None),  # archived, already closed
-        # Retention (SECURITY A26): contact data of ended cases goes; the status stays.
-        _t(A.PURGE, {S.CLOSED, S.DECLINED}, None, {R.SYSTEM}, SC.ANY, None, _not_purged),
+        # Retention (SECURITY A26), or the citizen's own request (A27): the contact data
+        # of an ended case goes; the status stays.
+        _t(A.PURGE, {S.CLOSED, S.DECLINED}, None, {R.SYSTEM, R.CITIZEN}, SC.ANY, None,
+           _not_purged),
         _t(A.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, {R.OPERATOR}, SC.ANY, "已受理，正在安排承办单位"),
         _t(A.DECLINE, {S.SUBMITTED}, S.DECLINED, {R.OPERATOR}, SC.ANY, "不予受理"),
         _t(A.MERGE, {S.SUBMITTED, S.ACCEPTED}, S.CLOSED, OWNERS, SC.OWNER,

@@ -10,6 +10,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.cases.models import Case
+from portal.cases.services import perform
+from portal.cases.workflow import Action, Actor, Role
+from tests.helpers import letter_data, post_form
 
 pytestmark = pytest.mark.browser
 
@@ -155,3 +158,34 @@ def test_a_citizen_makes_a_suggestion_inside_an_open_campaign(
     expect(page.get_by_text("已收到建议 1 条")).to_be_visible()
     assert console.errors == []
 
+
+
+def test_a_citizen_downloads_their_data_then_has_it_erased(live_server, desktop, session,
+                                                          client, category):
+    assert post_form(client, "/mailbox/new", letter_data(category.id)).status_code == 303
+    (case,) = cases(session)
+    perform(session, case, Action.DECLINE, Actor(Role.OPERATOR, frozenset({Role.OPERATOR})),
+            note="不属于受理范围")
+    session.commit()
+    page, console = desktop
+    page.goto(live_server("/track"))
+    page.get_by_label("受理编号").fill(case.tracking_code)
+    page.get_by_label("联系电话后四位").fill("8000")
+    page.get_by_role("button", name="查询").click()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载我的信息（JSON）").click()
+    assert download.value.suggested_filename == f"{case.tracking_code}.json"
+    assert "13800138000" in Path(download.value.path()).read_text(encoding="utf-8")
+
+    page.get_by_role("button", name="申请删除我的个人信息").click()
+    page.get_by_role("button", name="确认删除").click()
+    expect(page.locator(".field-errors")).to_contain_text("请勾选确认后再提交")
+    page.get_by_label("我确认删除").check()
+    page.get_by_role("button", name="确认删除").click()
+    expect(page.get_by_role("heading", name="您的个人信息已删除")).to_be_visible()
+
+    session.expire_all()
+    assert session.get(Case, case.id).contact.phone is None
+    # Only the unticked confirmation's answer, 400 as every form with errors.
+    assert [e for e in console.errors if "400 (BAD REQUEST)" not in e] == []

@@ -128,7 +128,8 @@ EXPECTED: dict[Action, Row] = {
     # Replies imported from the archive arrive closed.
     A.IMPORT: Row({None}, S.CLOSED, {"system"}, public=False),
     # Retention: the system erases the contact data of an ended case, once.
-    A.PURGE: Row({S.CLOSED, S.DECLINED}, None, {"system"}, public=False, needs="not_purged"),
+    A.PURGE: Row({S.CLOSED, S.DECLINED}, None, {"system", "citizen"}, public=False,
+                 needs="not_purged"),
 }
 
 
