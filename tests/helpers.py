@@ -1,8 +1,9 @@
 """Helpers for tests that drive forms like a browser: tokens, valid form data, a live
-server."""
+server, a manual clock."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections.abc import Iterator
@@ -116,3 +117,16 @@ def serving(app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class Clock:
+    """A manual clock, patched over a module's ``utcnow`` (timeouts, codes by time)."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)

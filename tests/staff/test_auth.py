@@ -3,7 +3,6 @@ through the real HTTP stack with CSRF and through the real CLI."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import cache
 from typing import Any
@@ -16,7 +15,7 @@ from portal.auth import access
 from portal.auth.models import SecurityEvent, StaffRole, StaffUser
 from portal.auth.passwords import password_problem
 from portal.cases.workflow import Role
-from tests.helpers import form_tokens, hidden_fields, login
+from tests.helpers import Clock, form_tokens, hidden_fields, login
 
 PASSWORD = "correct horse battery staple"  # what tests.helpers.login types
 STRONG = "Lantern-orbit-cobalt-97"
@@ -221,19 +220,6 @@ def test_logout_voids_every_copy_of_the_session_cookie(app, session):
     assert location(client.get("/staff/")) == "/staff/login"
     session.rollback()
     assert session.scalar(select(StaffUser.session_epoch).where(StaffUser.id == user.id)) == 1
-
-
-class Clock:
-    """A manual clock for the session timeouts."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 @pytest.fixture

@@ -19,20 +19,9 @@ from sqlalchemy import select, text
 from portal.auth import totp, views
 from portal.auth.models import RecoveryCode, SecurityEvent, StaffUser
 from portal.cases.workflow import Role
-from tests.helpers import form_tokens, login, make_staff
+from tests.helpers import Clock, form_tokens, login, make_staff
 
 SECRET = pyotp.random_base32()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 @pytest.fixture
