@@ -2,7 +2,8 @@
 
 A case that ended (closed, declined, or merged into another) more than
 ``PII_RETENTION_DAYS`` days ago loses the citizen's name, phone and e-mail, its place,
-an Open311 client's coordinates and extra fields, and the mail sent about it; its texts
+its attachments, an Open311 client's coordinates and extra fields, and the mail sent
+about it; its texts
 are redacted as a publication would be. The case, its audit trail and
 the published (redacted) copy stay. Idempotent: a purged case is stamped and skipped.
 """
@@ -17,6 +18,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.cases.attachments import discard_attachments
 from portal.cases.models import Case, CaseEvent
 from portal.cases.services import perform
 from portal.cases.workflow import TRANSITIONS, Action, Actor
@@ -54,6 +56,7 @@ def purge_cases(session: Session, case_ids: list[int], now: dt.datetime,
         if case.contact is not None:
             case.contact.name = case.contact.phone = case.contact.email = None
         case.location = None
+        discard_attachments(session, list(case.attachments))  # photos show people, plates
         case.personal_data_purged_at = now
     for row in session.scalars(select(Open311Request)
                                .where(Open311Request.case_id.in_(case_ids))):

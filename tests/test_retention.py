@@ -64,7 +64,7 @@ def test_ended_cases_lose_personal_data_once_the_retention_period_is_over(sessio
     staff = client
     assert login(staff, "admin1").status_code == 303
     page = staff.get(f"/staff/cases/{cases['closed'].id}")
-    assert page.status_code == 200 and "按保存期限清除" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "清除：已过保存期限" in page.get_data(as_text=True)
     for value in (citizens["closed"].phone, citizens["closed"].name, citizens["closed"].email):
         assert value not in page.get_data(as_text=True), value  # nor in the letter's text
 

@@ -2,7 +2,8 @@
 
 ``inspect_upload`` is the only check (the form calls it); ``store_upload`` writes
 the cleaned bytes under ``ATTACHMENT_DIR`` with a random name. Files written in a
-transaction that rolls back are removed again, so no orphan stays on disk.
+transaction that rolls back are removed again, so no orphan stays on disk; files of
+discarded attachments are removed only when the transaction commits.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from werkzeug.datastructures import FileStorage
 from portal.db import utcnow
 from portal.textclean import clean_text
 
+from .models import Attachment
+
 ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 _NEW_FILES = "portal.attachments.new_files"
+_DISCARDED_FILES = "portal.attachments.discarded_files"
 Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
 
 
@@ -109,20 +113,36 @@ def store_upload(session: Session, upload: PreparedUpload) -> str:
     return key
 
 
-def _forget_files(session: Session) -> None:
+def discard_attachments(session: Session, attachments: list[Attachment]) -> None:
+    """Delete these attachments; their files go once the transaction commits (a
+    rollback keeps them, as it keeps the rows)."""
+    for attachment in attachments:
+        session.info.setdefault(_DISCARDED_FILES, []).append(
+            attachment_root() / attachment.storage_key)
+        session.delete(attachment)
+
+
+def _unlink(paths: list[Path]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+
+
+def _after_commit(session: Session) -> None:
     if not session.in_nested_transaction():  # a released savepoint is not a commit
         session.info.pop(_NEW_FILES, None)
+        _unlink(session.info.pop(_DISCARDED_FILES, []))
 
 
-def _remove_files(session: Session) -> None:
-    for path in session.info.pop(_NEW_FILES, []):
-        Path(path).unlink(missing_ok=True)
+def _after_rollback(session: Session) -> None:
+    _unlink(session.info.pop(_NEW_FILES, []))
+    session.info.pop(_DISCARDED_FILES, None)
 
 
 def init_app(app: Flask) -> None:
     sessionmaker = app.extensions["portal.db"]
-    event.listen(sessionmaker, "after_commit", _forget_files)
+    event.listen(sessionmaker, "after_commit", _after_commit)
     # Whenever an outermost transaction ends without a commit (rollback, or a session
-    # closed mid-transaction), the files it wrote go too; a commit has cleared the list.
+    # closed mid-transaction), the files it wrote go too and the files it discarded
+    # stay; a commit has cleared both lists.
     event.listen(sessionmaker, "after_transaction_end",
-                 lambda s, t: _remove_files(s) if t.parent is None else None)
+                 lambda s, t: _after_rollback(s) if t.parent is None else None)

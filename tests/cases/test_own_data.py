@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from portal.cases import own_data
-from portal.cases.models import Case, CaseEvent
+from portal.cases.attachments import discard_attachments
+from portal.cases.models import Attachment, Case, CaseEvent
 from portal.cases.services import perform
 from portal.cases.workflow import Action, Actor, Role
+from tests.cases.test_attachments import count, files_under, pdf, png, send_letter
 from tests.cases.test_tracking import NOT_FOUND, PHONE_LAST4, submit_letter, track
-from tests.helpers import hidden_fields
+from tests.helpers import hidden_fields, login, make_staff
 
 OPERATOR = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
 
@@ -128,3 +131,41 @@ def test_an_ended_case_is_erased_after_confirming_and_then_cannot_be_found(clien
     assert NOT_FOUND in track(client, letter.tracking_code, PHONE_LAST4).get_data(as_text=True)
     again = client.post("/track/erase/confirm", data={**tokens, "confirm": "y"})
     assert again.status_code == 303  # the token no longer opens anything
+
+
+def test_erasure_removes_the_attachments_and_their_files_and_staff_see_why(
+        app, client, session, category):
+    folder = Path(app.config["ATTACHMENT_DIR"])
+    assert send_letter(client, category, [("门口.png", png()), ("合同.pdf", pdf())]
+                       ).status_code == 303
+    session.rollback()
+    case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+    assert len(case.attachments) == 2 and len(files_under(folder)) == 2
+    decline(session, case)
+    page = status_page(client, case)
+    confirm = client.post("/track/erase", data=form_after(page, "/track/erase"))
+    tokens = form_after(confirm.get_data(as_text=True), "/track/erase/confirm")
+
+    assert client.post("/track/erase/confirm", data={**tokens, "confirm": "y"}).status_code == 200
+
+    assert count(session, Attachment) == 0 and files_under(folder) == []
+    make_staff(session, "admin1", Role.ADMIN)
+    staff = app.test_client()
+    login(staff, "admin1")
+    shown = staff.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "清除：应本人申请删除个人信息" in shown and "门口.png" not in shown
+
+
+def test_discarded_files_stay_when_the_transaction_rolls_back(app, client, session,
+                                                              category):
+    folder = Path(app.config["ATTACHMENT_DIR"])
+    send_letter(client, category, [("门口.png", png())])
+    session.rollback()
+    case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+    with app.app_context():
+        discard_attachments(session, list(case.attachments))
+        session.flush()
+        session.rollback()
+        session.commit()  # a later commit of the same session deletes nothing either
+
+    assert count(session, Attachment) == 1 and len(files_under(folder)) == 1
