@@ -145,6 +145,8 @@ def _person_names(text: str, known: Iterable[str]) -> set[str]:
             start -= len(words[i - 1].word)
         if not 2 <= len(word) <= 4 or _PLACE_AFTER.match(text[start + len(word):]):
             continue
+        if len(word) == 4 and word[:2] not in _COMPOUND_SURNAMES:
+            continue  # 严肃处理: four characters are a name only with a compound surname
         if start and (text[start - 1].isdigit() or text[start - 1] == "*"):  # 3单元楼
             continue
         if _rare(word) or _PERSON_BEFORE.search(text[max(start - 4, 0):start]) \

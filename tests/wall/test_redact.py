@@ -394,6 +394,9 @@ CIVIC_WORDS = [
     ("road", "关于金桥北路积水问题的答复", "金桥"),
     ("street-office", "向阳街道办事处回复：已安排施工。", "向阳"),
     ("brand", "华为手机信号差。", "华为"),
+    # jieba joins these phrases into one unknown word its HMM tags as a name.
+    ("four-characters", "请严肃处理。", "严肃处理"),
+    ("four-characters-in-a-letter", "在人民路被推搡，请严肃处理。", "严肃处理"),
 ]
 
 
