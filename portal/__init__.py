@@ -26,6 +26,7 @@ from portal.openapi.views import bp as openapi_bp
 from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp
+from portal.staff import identity
 from portal.staff.admin import bp as admin_bp
 from portal.staff.api_keys import bp as api_keys_bp
 from portal.staff.cases import bp as staff_cases_bp
@@ -73,6 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     importer.init_app(app)
     attachments.init_app(app)
     templating.init_app(app)
+    identity.init_app(app)
     cli.init_app(app)
     auth_cli.init_app(app)
     open311_cli.init_app(app)

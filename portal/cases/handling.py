@@ -22,6 +22,7 @@ from .deadlines import due_date, working_days_for
 from .models import Case, CaseEvent, CoHandling, Department, ExtensionRequest
 from .services import Submission, perform, submit_case
 from .tracking import follow_up_serializer, tracking_link_token
+from .whistleblower import hidden_from, title_for
 from .workflow import Action, Actor, Adoption, Satisfaction, Status, TransitionRefused
 
 DECLINE_REASONS = [
@@ -44,6 +45,10 @@ def _mail_citizen(session: Session, case: Case, subject: str, paragraphs: list[s
 def _mail_department(session: Session, department: Department | None, case: Case,
                      subject: str, paragraphs: list[str]) -> None:
     if department is not None and department.email:
+        if hidden_from(case, department.id):  # the unit complained about: no names
+            title = title_for(case, department.id)
+            subject = subject.replace(case.title, title)
+            paragraphs = [p.replace(case.title, title) for p in paragraphs]
         queue_mail(session, recipient=department.email, subject=subject, template="notice",
                    case_id=case.id, paragraphs=paragraphs,
                    link=external_url("staff_cases.show", case_id=case.id), link_text="办理该件")
@@ -95,10 +100,12 @@ def _notify_assignment(session: Session, case: Case, verb: str) -> None:
 
 def assign_case(session: Session, case: Case, actor: Actor, lead: Department,
                 co_departments: Iterable[Department] = (), days: int | None = None,
-                note: str | None = None) -> CaseEvent:
-    """交办 to a lead department (主办) and co-handlers (协办), with a working-day deadline."""
+                note: str | None = None, subject: Department | None = None) -> CaseEvent:
+    """交办 to a lead department (主办) and co-handlers (协办), with a working-day deadline;
+    ``subject`` is the department the letter complains about (its staff see no identity)."""
     event = perform(session, case, Action.ASSIGN, actor, note=note)
     _set_handlers(case, lead, co_departments)
+    case.subject_department = subject
     _start_clock(session, case, days)
     event.department_id = lead.id
     _notify_assignment(session, case, "交办")

@@ -89,6 +89,9 @@ class Case(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # The department the letter complains about, if any: its staff never see who wrote it
+    # (SECURITY.md A33, staff/identity.py). Set when the case is assigned.
+    subject_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
     title: Mapped[str] = mapped_column(String(200))
@@ -127,7 +130,9 @@ class Case(Base):
 
     category: Mapped[Category | None] = relationship()
     campaign: Mapped[Campaign | None] = relationship(back_populates="cases")  # noqa: F821
-    department: Mapped[Department | None] = relationship()
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    subject_department: Mapped[Department | None] = relationship(
+        foreign_keys=[subject_department_id])
     contact: Mapped[Contact | None] = relationship(
         back_populates="case", uselist=False, cascade="all, delete-orphan"
     )

@@ -26,6 +26,7 @@ from .deadlines import working_days_left
 from .handling import close_case
 from .models import Case, Department
 from .services import perform
+from .whistleblower import title_for
 from .workflow import Action, Actor, Role, Status
 
 
@@ -37,8 +38,8 @@ class SupervisionReport:
     mails: int = 0
 
 
-def _case_line(case: Case) -> str:
-    return f"{case.tracking_code}  {case.title}（时限 {case.due_on}）"
+def _case_line(case: Case, department_id: int | None = None) -> str:
+    return f"{case.tracking_code}  {title_for(case, department_id)}（时限 {case.due_on}）"
 
 
 def supervise(session: Session, today: dt.date) -> SupervisionReport:
@@ -72,7 +73,7 @@ def supervise(session: Session, today: dt.date) -> SupervisionReport:
             queue_mail(session, recipient=department.email,
                        subject=f"【超期提醒】{department.name}有 {len(cases)} 件诉求超过办理时限",
                        template="notice", paragraphs=["以下诉求已超过办理时限，请尽快办理：",
-                                                      "\n".join(_case_line(c) for c in cases)],
+                                                      "\n".join(_case_line(c, department_id) for c in cases)],
                        link=external_url("queues.queue", name="overdue"), link_text="查看超期件")
             report.mails += 1
     if report.escalated:

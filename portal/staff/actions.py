@@ -38,6 +38,7 @@ def _prepare_assign(form: Any, session: Session, case: Case) -> None:
     choices = department_choices(session)
     f.set_choices(form.department, choices, "请选择")
     form.co_departments.choices = choices
+    f.set_choices(form.subject_department, choices, "无")
 
 
 def _prepare_transfer(form: Any, session: Session, case: Case) -> None:
@@ -59,7 +60,9 @@ def _prepare_reply(form: Any, session: Session, case: Case) -> None:
 def _assign(s: Session, c: Case, a: Actor, form: Any) -> None:
     h.assign_case(s, c, a, _department(s, form.department.data),
                   [_department(s, d) for d in form.co_departments.data or []],
-                  form.days.data, form.note.data or None)
+                  form.days.data, form.note.data or None,
+                  _department(s, form.subject_department.data)
+                  if form.subject_department.data else None)
 
 
 def _merge(s: Session, c: Case, a: Actor, form: Any) -> None:

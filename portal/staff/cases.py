@@ -15,7 +15,7 @@ from portal.cases.attachments import attachment_root
 from portal.cases.deadlines import missing_schedule_warning, working_days_left
 from portal.cases.handling import staff_actor
 from portal.cases.models import Attachment, CannedReply, Case, CaseEvent
-from portal.cases.workflow import Action, TransitionRefused, allowed_actions
+from portal.cases.workflow import Action, Role, TransitionRefused, allowed_actions
 from portal.clock import local_today
 from portal.csvexport import csv_response
 from portal.db import db
@@ -26,6 +26,7 @@ from portal.wall.queries import publications_by_ids
 
 from .actions import SPECS, build_form
 from .guard import protect
+from .identity import for_viewer, identity_hidden
 from .queries import case_for_staff
 
 bp = protect(Blueprint("staff_cases", __name__, url_prefix="/staff/cases"))
@@ -111,7 +112,7 @@ def attachment(case_id: int, attachment_id: int) -> Response:
     case = _load(case_id)
     item = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
                                                       Attachment.case_id == case.id))
-    if item is None:
+    if item is None or identity_hidden(current_user, case):  # photos show who wrote
         abort(404)
     path = attachment_root() / item.storage_key
     if not Path(path).is_file():
@@ -129,8 +130,9 @@ def audit_csv(events: list[CaseEvent], filename: str) -> Response:
         e.created_at.isoformat(), e.case.tracking_code, e.action.label,
         e.from_status.label if e.from_status else "", e.to_status.label,
         e.actor.display_name if e.actor else e.actor_role.label, e.actor_role.label,
-        e.department.name if e.department else "", e.note or "",
-        e.ip_address or "", e.request_id or "",
+        e.department.name if e.department else "", for_viewer(e.note, e.case) or "",
+        "" if e.actor_role == Role.CITIZEN and identity_hidden(current_user, e.case)
+        else e.ip_address or "", e.request_id or "",
     ] for e in events], filename)
 
 

@@ -42,6 +42,9 @@ class AssignForm(PortalForm):
         Optional(), NumberRange(1, 60, "请填写 1 至 60 之间的整数")],
         description="不填则按诉求类型的默认时限")
     note = block_field("交办意见", max_=NOTE_MAX, need=False)
+    subject_department = ChoiceField(
+        "被反映单位", coerce=coerce_id, validators=[Optional()],
+        description="来信反映某单位或其工作人员的问题时选择：该单位的工作人员将看不到来信人的身份和附件")
 
 
 class TransferForm(PortalForm):
