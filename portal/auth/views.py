@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.fernet import InvalidToken
 from flask import (
     Blueprint,
     current_app,
@@ -19,6 +20,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from portal.crypto import cipher
 from portal.db import db, utcnow
 from portal.extensions import limiter
 from portal.security import no_store
@@ -119,6 +121,13 @@ def _pending_key() -> str:
     return f"second-factor:{pending.get('user') if isinstance(pending, dict) else ''}"
 
 
+def _pending_secret(pending: dict[str, Any]) -> str | None:
+    try:
+        return cipher().decrypt(str(pending.get("secret", "")).encode()).decode()
+    except InvalidToken:
+        return None
+
+
 def _start_again() -> Response:
     session.pop(PENDING, None)
     flash("登录已超时，请重新输入用户名和密码。", "warning")
@@ -161,9 +170,10 @@ def enrol() -> Any:
     if found is None or found[0].totp_secret is not None:
         return _start_again()
     user, pending = found
-    secret = pending.get("secret")
-    if not isinstance(secret, str):
-        secret = pending["secret"] = totp.new_secret()
+    secret = _pending_secret(pending)
+    if secret is None:  # kept encrypted: the session is a cookie the browser can read
+        secret = totp.new_secret()
+        pending["secret"] = cipher().encrypt(secret.encode()).decode()
         session[PENDING] = pending
     form = EnrolForm()
     if form.validate_on_submit():

@@ -234,3 +234,18 @@ def test_the_secret_is_encrypted_at_rest(app, session):
 
     assert session.get(StaffUser, user.id).totp_secret == SECRET
     assert SECRET not in stored
+
+
+def test_the_secret_being_enrolled_is_not_readable_in_the_session_cookie(app, session, client):
+    make_staff(session, "lead", Role.ADMIN)
+    login(client, "lead")
+    page = client.get("/staff/login/enrol").get_data(as_text=True)
+    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    held = app.session_interface.get_signing_serializer(app).loads(cookie)  # what it carries
+
+    assert "pending_login" in held and secret not in str(held)
+    again = client.get("/staff/login/enrol").get_data(as_text=True)
+    assert re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', again).group(1).replace(
+        " ", "") == secret  # the same secret on the next visit
