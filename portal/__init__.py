@@ -33,6 +33,7 @@ from portal.staff.cases import bp as staff_cases_bp
 from portal.staff.intake import bp as intake_bp
 from portal.staff.publication import bp as moderation_bp
 from portal.staff.queues import bp as queues_bp
+from portal.staff.service_attributes import bp as service_attributes_bp
 from portal.wall import importer
 from portal.wall.api import bp as api_bp
 from portal.wall.opendata import bp as opendata_bp
@@ -84,6 +85,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
                       staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
-                      open311_bp, opendata_bp, openapi_bp):
+                      service_attributes_bp, open311_bp, opendata_bp, openapi_bp):
         app.register_blueprint(blueprint)
     return app
