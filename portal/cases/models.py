@@ -159,6 +159,11 @@ class Case(Base):
         return self.channel == Channel.SUGGESTION
 
     @property
+    def citizen_names(self) -> list[str]:
+        """The name the citizen gave, for redaction to mask wherever it appears."""
+        return [self.contact.name] if self.contact and self.contact.name else []
+
+    @property
     def public_events(self) -> list[CaseEvent]:
         return [e for e in self.events if e.is_public]
 

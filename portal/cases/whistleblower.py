@@ -20,8 +20,7 @@ def hidden_from(case: Case, department_id: int | None) -> bool:
 
 def masked(text: str, case: Case) -> str:
     """``text`` with the citizen's name and every other personal detail masked."""
-    names = [case.contact.name] if case.contact and case.contact.name else []
-    return redact(text, names).text
+    return redact(text, case.citizen_names).text
 
 
 def title_for(case: Case, department_id: int | None) -> str:

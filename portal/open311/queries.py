@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.cases.models import Case, Category
+from portal.cases.models import Case, CaseEvent, Category
 from portal.cases.workflow import Status
 from portal.clock import city_zone
 from portal.forms import coerce_id
@@ -43,6 +43,11 @@ def attribute_definitions(session: Session, category_id: int) -> list[ServiceAtt
 
 def categories_with_attributes(session: Session) -> set[int]:
     return set(session.scalars(select(ServiceAttribute.category_id).distinct()))
+
+
+def request_for_case(session: Session, case_id: int) -> Open311Request | None:
+    """The Open311 request a case came from, if it came from one."""
+    return session.scalar(select(Open311Request).where(Open311Request.case_id == case_id))
 
 
 def request_by_token(session: Session, token: str) -> Open311Request | None:
@@ -108,8 +113,10 @@ class RequestFilters:
 def find_requests(session: Session, filters: RequestFilters) -> list[Case]:
     """Cases by id, or submitted in the window with the service codes and statuses; newest
     first, at most 1000."""
-    query = select(Case).options(selectinload(Case.category), selectinload(Case.department),
-                                 selectinload(Case.publication), selectinload(Case.events))
+    query = select(Case).options(  # of the audit trail, only what the public may see
+        selectinload(Case.category), selectinload(Case.department),
+        selectinload(Case.publication),
+        selectinload(Case.events.and_(CaseEvent.is_public.is_(True))))
     if filters.ids:
         query = query.where(Case.id.in_(filters.ids))
     else:

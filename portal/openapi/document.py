@@ -12,6 +12,7 @@ from portal.open311.formats import FORMATS, MIMETYPES
 from portal.open311.queries import MAX_RESULTS
 from portal.open311.submission import MAX_DESCRIPTION
 from portal.wall.opendata import MAX_PER_PAGE
+from portal.wall.queries import YEAR_PATTERN
 
 Schema = dict[str, Any]
 
@@ -55,7 +56,7 @@ WALL_FILTERS = [
     _query("category", _string(), "类别名称"),
     _query("kind", _string(enum=[k.value for k in Kind]), "诉求类型"),
     _query("channel", _string(enum=[c.value for c in Channel]), "渠道"),
-    _query("year", _string(pattern=r"^\d{4}$"), "答复年份"),
+    _query("year", _string(pattern=f"^{YEAR_PATTERN}$"), "答复年份"),
 ]
 SEARCH_HIT = _object({"id": {"type": "integer"}, "title": _string(), "department": _string(),
                       "category": _string(), "replied_at": _string(format="date-time"),

@@ -221,11 +221,9 @@ class SearchIndex:
         try:
             if not whoosh_index.exists_in(str(self.path)):
                 return "missing"
-            if self.outdated():
-                return "outdated"
-            self.searcher().doc_count()
-        except Exception:  # a garbage table of contents raises Whoosh's own errors
-            return "damaged"
+            self.searcher().doc_count()  # the cached searcher: no file is opened again
+        except Exception:  # an older schema, or a garbage table of contents
+            return "outdated" if self.outdated() else "damaged"
         return "ok"
 
     def outdated(self) -> bool:

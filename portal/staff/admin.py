@@ -199,9 +199,7 @@ def accounts() -> Any:
 @requires(Role.ADMIN)
 def reset_second_factor(user_id: int) -> Any:
     """Forget an account's authenticator (a lost phone): it enrols again at next sign-in."""
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
+    user = db.session.get(StaffUser, user_id) or abort(404)
     if ConfirmForm().validate_on_submit():
         totp.reset(db.session, user)
         record_security_event("reset_second_factor", user=current_user,
@@ -215,9 +213,7 @@ def reset_second_factor(user_id: int) -> Any:
 @requires(Role.ADMIN)
 def toggle_account(user_id: int) -> Any:
     """Disable an account (its sessions end at once) or enable it again."""
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
+    user = db.session.get(StaffUser, user_id) or abort(404)
     if user.id == current_user.id:
         flash("不能停用自己的账号。", "error")
         return redirect(url_for(".accounts"), code=303)

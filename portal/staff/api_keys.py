@@ -47,9 +47,7 @@ def index() -> Any:
 @requires(Role.ADMIN)
 def revoke(client_id: int) -> Any:
     """Revoke a client's key: its next request is refused."""
-    client = db.session.get(ApiClient, client_id)
-    if client is None:
-        abort(404)
+    client = db.session.get(ApiClient, client_id) or abort(404)
     if ConfirmForm().validate_on_submit() and client.is_active:
         revoke_key(db.session, client)
         record_security_event("revoke_api_key", user=current_user, object_type="api_client",

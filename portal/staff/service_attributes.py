@@ -14,6 +14,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from portal.auth.access import record_security_event, requires
 from portal.cases.models import Category
+from portal.cases.queries import category_choices
 from portal.cases.workflow import Role
 from portal.db import db
 from portal.forms import (
@@ -27,7 +28,7 @@ from portal.forms import (
 )
 from portal.open311.models import Datatype, ServiceAttribute
 
-from .forms import ConfirmForm, set_choices
+from .forms import ConfirmForm
 from .guard import protect
 
 bp = protect(Blueprint("service_attributes", __name__,
@@ -75,9 +76,11 @@ class ServiceAttributeForm(PortalForm):
         if field.data and not _CODE.fullmatch(field.data):
             raise ValidationError("代码须以英文字母开头，只含字母、数字和下划线")
 
+    parsed_options: list[dict[str, str]] = []
+
     def validate_options(self, field: Any) -> None:  # runs only when something is typed
         try:
-            parsed = parse_options(field.data or "")
+            self.parsed_options = parsed = parse_options(field.data or "")
         except ValueError as problem:
             raise ValidationError(str(problem)) from problem
         if parsed and not self._is_list():
@@ -94,17 +97,12 @@ class ServiceAttributeForm(PortalForm):
         return self.datatype.data in {d.value for d in LISTS}
 
 
-def _category_choices() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in db.session.scalars(
-        select(Category).order_by(Category.sort_order, Category.id))]
-
-
 @bp.route("", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def index() -> Any:
     """List every category's attributes and add one."""
     form = ServiceAttributeForm()
-    set_choices(form.category, _category_choices(), "请选择")
+    form.category.choices = category_choices(db.session)
     if form.validate_on_submit():
         taken = db.session.scalar(select(ServiceAttribute.id).where(
             ServiceAttribute.category_id == form.category.data,
@@ -116,7 +114,7 @@ def index() -> Any:
                 category_id=form.category.data, code=form.code.data,
                 description=form.description.data, datatype=Datatype(form.datatype.data),
                 required=form.required.data, sort_order=form.sort_order.data or 1,
-                options=parse_options(form.options.data or ""))
+                options=form.parsed_options)
             db.session.add(attribute)
             db.session.flush()
             record_security_event("add_service_attribute", user=current_user,
@@ -134,9 +132,7 @@ def index() -> Any:
 @requires(Role.ADMIN)
 def delete(attribute_id: int) -> Any:
     """Stop asking for an attribute; what earlier requests sent stays with them."""
-    attribute = db.session.get(ServiceAttribute, attribute_id)
-    if attribute is None:
-        abort(404)
+    attribute = db.session.get(ServiceAttribute, attribute_id) or abort(404)
     if ConfirmForm().validate_on_submit():
         db.session.delete(attribute)
         record_security_event("delete_service_attribute", user=current_user,

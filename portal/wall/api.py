@@ -10,6 +10,7 @@ from portal.db import db
 from portal.extensions import limiter
 from portal.search.index import SearchUnavailable, search_index
 from portal.search.query import more_like
+from portal.urls import external_url
 
 from .queries import WallFilters, publications_by_ids
 from .views import run_search
@@ -42,7 +43,7 @@ def search() -> Any:
         results=[{
             "id": pub.id, "title": pub.title, "department": pub.department_name,
             "category": pub.category_name, "replied_at": pub.replied_at.isoformat(),
-            "url": url_for("wall.detail", publication_id=pub.id, _external=True),
+            "url": external_url("wall.detail", publication_id=pub.id),  # never the Host header
             "snippet": str(snip),
         } for pub, snip in rows],
     )

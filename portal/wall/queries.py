@@ -15,6 +15,8 @@ from portal.textclean import clean_text
 
 from .models import Publication
 
+YEAR_PATTERN = r"(19|20)[0-9]{2}"  # a reply's year; others are junk, ignored
+
 
 @dataclass
 class WallFilters:
@@ -39,7 +41,7 @@ class WallFilters:
             department=text("department"), category=text("category"),
             kind=kind if kind in {k.value for k in Kind} else "",
             channel=channel if channel in {c.value for c in Channel} else "",
-            year=year if re.fullmatch(r"(19|20)[0-9]{2}", year) else "",
+            year=year if re.fullmatch(YEAR_PATTERN, year) else "",
         )
 
 

@@ -32,10 +32,6 @@ class Proposal:
     citizen: str
 
 
-def _names(case: Case) -> list[str]:
-    return [case.contact.name] if case.contact and case.contact.name else []
-
-
 def _letter_of(case: Case) -> str:
     parts = [case.content]
     if case.proposal:
@@ -46,7 +42,7 @@ def _letter_of(case: Case) -> str:
 
 
 def propose(case: Case) -> Proposal:
-    names = _names(case)
+    names = case.citizen_names
     contact = case.contact
     return Proposal(
         title=redact(case.title, names),
@@ -73,7 +69,7 @@ def publish_case(session: Session, case: Case, actor: Actor, *, title: str, lett
 
     ``address`` is the place as the moderator lets it be public; None keeps it private.
     """
-    names = _names(case)
+    names = case.citizen_names
     perform(session, case, Action.PUBLISH, actor)
     contact = case.contact
     fields = {
