@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, has_request_context, request, session
 from flask_login import LoginManager, current_user, logout_user
 from sqlalchemy import select
 
@@ -56,7 +56,7 @@ def record_security_event(action: str, *, user: StaffUser | None = None,
         username=(user.username if user else username or "")[:64],
         object_type=object_type,
         object_id=object_id,
-        ip_address=request.remote_addr,
+        ip_address=request.remote_addr if has_request_context() else None,  # None: a command
         request_id=request_id(),
     ))
 

@@ -22,7 +22,7 @@ from .deadlines import due_date, working_days_for
 from .models import Case, CaseEvent, CoHandling, Department, ExtensionRequest
 from .services import Submission, perform, submit_case
 from .tracking import follow_up_serializer, tracking_link_token
-from .whistleblower import hidden_from, title_for
+from .whistleblower import hidden_from, masked
 from .workflow import Action, Actor, Adoption, Satisfaction, Status, TransitionRefused
 
 DECLINE_REASONS = [
@@ -46,9 +46,8 @@ def _mail_department(session: Session, department: Department | None, case: Case
                      subject: str, paragraphs: list[str]) -> None:
     if department is not None and department.email:
         if hidden_from(case, department.id):  # the unit complained about: no names
-            title = title_for(case, department.id)
-            subject = subject.replace(case.title, title)
-            paragraphs = [p.replace(case.title, title) for p in paragraphs]
+            subject = masked(subject, case)
+            paragraphs = [masked(p, case) for p in paragraphs]
         queue_mail(session, recipient=department.email, subject=subject, template="notice",
                    case_id=case.id, paragraphs=paragraphs,
                    link=external_url("staff_cases.show", case_id=case.id), link_text="办理该件")

@@ -15,6 +15,7 @@ from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import Action, Role, Status, TransitionRefused
 from portal.db import db
 from portal.forms import PortalForm, block_field, line_field
+from portal.open311.queries import request_for_case
 from portal.pagination import paginate
 from portal.wall.models import Publication
 from portal.wall.redact import Redaction
@@ -105,6 +106,7 @@ def review(case_id: int) -> Any:
     return render_template(
         "staff/publication_review.html", case=case, form=form, refuse=ReasonForm(prefix="refuse"),
         withdraw=ReasonForm(prefix="withdraw"), proposal=proposal,
+        located=request_for_case(db.session, case.id),
         marked={k: highlighted(getattr(proposal, k))
                 for k in ("title", "letter", "reply", "address")},
     ), 400 if form.errors else 200

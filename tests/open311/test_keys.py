@@ -31,6 +31,18 @@ def test_issue_key_prints_the_key_on_its_last_line_and_stores_only_its_hash(app,
     assert client.key_prefix == key[:8] and client.revoked_at is None
 
 
+def test_keys_issued_and_revoked_on_the_command_line_are_in_the_security_log(app, session):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["open311", "issue-key", "区网格化平台"]).exit_code == 0
+    client_id = session.scalars(select(ApiClient.id)).one()
+    assert runner.invoke(args=["open311", "revoke-key", str(client_id)]).exit_code == 0
+
+    session.rollback()
+    logged = session.scalars(select(SecurityEvent).order_by(SecurityEvent.id)).all()
+    assert [(e.action, e.object_id, e.username, e.ip_address) for e in logged] == [
+        ("issue_api_key", client_id, "(命令行)", None), ("revoke_api_key", client_id, "(命令行)", None)]
+
+
 @pytest.mark.parametrize("name", ["", "   ", "\u200b", "名" * 101])
 def test_issue_key_refuses_a_name_it_cannot_keep(app, session, name):
     result = app.test_cli_runner().invoke(args=["open311", "issue-key", name])
@@ -98,7 +110,8 @@ def test_an_admin_revokes_a_key(admin, session, client, city, issue_key):
     assert "已停用" in admin.get(PAGE).get_data(as_text=True)
     session.rollback()
     assert session.scalars(select(SecurityEvent.action).where(
-        SecurityEvent.object_id == client_id)).all() == ["revoke_api_key"]
+        SecurityEvent.object_id == client_id).order_by(SecurityEvent.id)).all() == [
+        "issue_api_key", "revoke_api_key"]  # issued by the fixture on the command line
 
 
 def test_a_blank_name_is_refused_with_the_form_again(admin, session):

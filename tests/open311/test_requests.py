@@ -10,10 +10,11 @@ from xml.etree import ElementTree
 import pytest
 
 from portal.cases.models import Case
-from portal.cases.workflow import OPEN_STATUSES, Status
+from portal.cases.workflow import OPEN_STATUSES, Role, Status
 from portal.open311 import queries
 from portal.open311.public import open311_status
 from portal.wall.services import publish_case
+from tests.helpers import login, make_staff
 from tests.open311.conftest import EXPECTED_STATUS, MODERATOR, STAGES, advance, request_form
 
 STATUS_TABLE = [
@@ -228,3 +229,21 @@ def test_an_unknown_token_gets_the_standard_404(client, token):
     for fmt in ("json", "xml"):
         answer = client.get(f"/open311/v2/tokens/{token}.{fmt}")
         assert answer.status_code == 404
+
+
+def test_the_moderator_sees_the_coordinates_a_published_place_would_carry(
+        app, client, city, api_key, session):
+    created = client.post("/open311/v2/requests.json", data=request_form(city, api_key))
+    case_id = int(created.get_json()[0]["service_request_id"])
+    session.rollback()
+    case = session.get(Case, case_id)
+    case.consent_publish = True
+    advance(session, case, "replied", city)
+    session.commit()
+    make_staff(session, "mod1", Role.MODERATOR)
+    moderator = app.test_client()
+    login(moderator, "mod1")
+
+    page = moderator.get(f"/staff/publication/{case_id}").get_data(as_text=True)
+
+    assert "开放接口提交的经纬度：30.2598, 120.1302" in page
