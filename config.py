@@ -78,6 +78,9 @@ class Config:
     OUTBOX_BATCH = _env_int("OUTBOX_BATCH", 50)
     # The same three modes for applying published changes to this node's search index.
     SEARCH_DISPATCH = _env("SEARCH_DISPATCH", "thread")
+    # /healthz says "behind" (and the staff dashboard warns) when a published change has
+    # waited this long for this node's index.
+    SEARCH_BEHIND_SECONDS = _env_int("SEARCH_BEHIND_SECONDS", 300)
     # Memory each worker gives to decoded posting lists (search's speed; see docs/performance.md).
     SEARCH_CACHE_MB = _env_int("SEARCH_CACHE_MB", 32)
     # Processes for command-line batch work that segments text (jieba is the cost):

@@ -4,10 +4,15 @@ Services mark the session (``mark_pending``) when they add outbox rows. After th
 session commits, the worker runs, as the app's ``<NAME>_DISPATCH`` setting says: in
 a background thread ("thread"), at once in the committing thread ("sync", tests), or
 not at all ("off": a cron job or CLI command does the work).
+
+A process that started the thread finishes the work before it exits (``drain``, run
+at exit): a command-line verb that published or queued mail never leaves with the
+thread's work half done; what still fails stays queued for the next run.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Callable
@@ -36,6 +41,7 @@ class AfterCommitWorker:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._running = threading.Lock()  # one run at a time, so ``drain`` can wait for it
         sessionmaker = app.extensions["portal.db"]
         event.listen(sessionmaker, "after_commit", self._after_commit)
         event.listen(sessionmaker, "after_rollback", self._after_rollback)
@@ -57,15 +63,27 @@ class AfterCommitWorker:
             self._wake.set()
 
     def _run_once(self) -> None:
-        try:
-            with self.app.app_context():
-                self.work(self.app)
-        except Exception:  # the rows stay queued; the next run picks them up
-            log.exception("%s worker failed; will retry", self.name)
+        with self._running:
+            try:
+                with self.app.app_context():
+                    self.work(self.app)
+            except Exception:  # the rows stay queued; the next run picks them up
+                log.exception("%s worker failed; will retry", self.name)
+
+    def drain(self) -> None:
+        """Finish the work every commit so far asked for, before the process exits."""
+        if self._wake.is_set():  # a kick the thread has not taken up yet
+            self._wake.clear()
+            self._run_once()  # after the thread's current run, if any
+        else:  # the thread's current run (if any) started after the last kick
+            with self._running:
+                pass
 
     def _ensure_thread(self) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                if self._thread is None:
+                    atexit.register(self.drain)
                 self._thread = threading.Thread(target=self._loop, name=f"outbox-{self.name}",
                                                 daemon=True)
                 self._thread.start()

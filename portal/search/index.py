@@ -7,12 +7,16 @@ cursor (a file beside the index). ``rebuild`` recreates it from the database alo
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import json
 import mmap
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +31,17 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.searching import Searcher
 
+from portal.clock import local_year
+from portal.db import utcnow
 from portal.wall.models import Publication, SearchOutbox
 
 from .analyzer import analyzer, weighted
 from .arrays import ArrayCache, ArraySearcher
 
 CURSOR_FILE = "portal_cursor.json"
+# What the documents mean beyond the schema's field names; an index written in another
+# format is outdated (2: ``year`` is the city's local year, no longer UTC's).
+INDEX_FORMAT = 2
 WRITER_TIMEOUT = 30.0  # seconds to wait for another process's writer lock
 BATCH = 500
 PARALLEL_SYNC_ROWS = 5000  # below this, starting writer processes costs more than it saves
@@ -56,19 +65,11 @@ def make_schema() -> Schema:
     )
 
 
-def is_outdated(schema: Schema) -> bool:
-    """Built with other fields than this version's (``search sync`` then rebuilds)."""
-    return sorted(schema.names()) != sorted(make_schema().names())
-
-
-def _check_schema(schema: Schema) -> None:
-    if is_outdated(schema):
-        raise SearchUnavailable("the index was built by an older version: run search rebuild")
-
-
-def is_public(publication: Publication) -> bool:
-    """The one predicate of what the public may see, shared by the wall and the indexer."""
-    return publication.is_public
+def is_outdated(schema: Schema, index_format: int = INDEX_FORMAT) -> bool:
+    """Built with other fields or another format than this version's (``search sync``
+    then rebuilds)."""
+    return (sorted(schema.names()) != sorted(make_schema().names())
+            or index_format != INDEX_FORMAT)
 
 
 def document_for(p: Publication) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def document_for(p: Publication) -> dict[str, Any]:
         "category": p.category_name,
         "kind": p.kind.value,
         "channel": p.channel.value,
-        "year": str(p.replied_at.year),
+        "year": str(local_year(p.replied_at)),
         "replied": int(p.replied_at.timestamp()),
     }
 
@@ -173,8 +174,12 @@ class SearchIndex:
             raise SearchUnavailable(str(exc)) from exc
         except Exception as exc:  # a damaged file can raise nearly anything when unpickled
             raise SearchUnavailable(repr(exc)) from exc
-        _check_schema(ix.schema)
+        self._check(ix.schema)
         return ix
+
+    def _check(self, schema: Schema) -> None:
+        if is_outdated(schema, self._cursor_state()[1]):
+            raise SearchUnavailable("the index was built by an older version: run search sync")
 
     def searcher(self) -> Searcher:
         """A searcher kept for the process, reopened only when the index changed."""
@@ -188,7 +193,7 @@ class SearchIndex:
                     searcher = self._open().searcher()
                 elif not self._arrays.searcher.up_to_date():
                     searcher = self._arrays.searcher.refresh()
-                    _check_schema(searcher.schema)
+                    self._check(searcher.schema)
                 else:
                     return self._arrays
                 self._arrays = ArraySearcher(searcher, self._cache, "text", "replied")
@@ -228,22 +233,65 @@ class SearchIndex:
 
     def outdated(self) -> bool:
         try:
-            return is_outdated(open_index(self.path).schema)
+            return is_outdated(open_index(self.path).schema, self._cursor_state()[1])
         except Exception:  # missing or damaged: not this question
             return False
 
+    def doc_ids(self) -> list[int]:
+        """The publication ids the committed index holds (``search check``)."""
+        with self._open().reader() as reader:
+            return sorted(int(fields["id"]) for _, fields in reader.iter_docs())
+
     # --- the cursor ----------------------------------------------------------------------
+    # The last outbox row the committed index holds. It moves only after the index commit
+    # that holds its rows, and only forward, under the node lock: a process killed at any
+    # instant leaves a cursor at or behind the index, and the next sync re-applies the
+    # difference (writing a publication again is harmless).
 
     def cursor(self) -> int:
+        return self._cursor_state()[0]
+
+    def _cursor_state(self, folder: Path | None = None) -> tuple[int, int]:
+        """(last outbox id, index format); no file is a new, empty index."""
         try:
-            return int(json.loads((self.path / CURSOR_FILE).read_text())["last_id"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return 0
+            state = json.loads(((folder or self.path) / CURSOR_FILE).read_text())
+            return int(state["last_id"]), int(state.get("format", 1))
+        except FileNotFoundError:
+            return 0, INDEX_FORMAT
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return 0, 1  # unreadable: outdated, so that `search sync` rebuilds
 
     def _write_cursor(self, folder: Path, last_id: int) -> None:
         tmp = folder / (CURSOR_FILE + ".tmp")
-        tmp.write_text(json.dumps({"last_id": last_id}))
+        tmp.write_text(json.dumps({"last_id": last_id, "format": INDEX_FORMAT}))
         os.replace(tmp, folder / CURSOR_FILE)
+
+    @contextmanager
+    def _node_lock(self, timeout: float = WRITER_TIMEOUT) -> Iterator[None]:
+        """Serialise this node's syncs and the rebuild's swap (threads and processes).
+
+        The lock file sits beside the folder because a rebuild replaces the folder.
+        """
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as fh:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise SearchUnavailable("the index is locked by another writer") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def lag(self, session: Session) -> dt.timedelta | None:
+        """How long the oldest outbox row this node has not applied has waited."""
+        oldest = session.scalar(select(func.min(SearchOutbox.created_at))
+                                .where(SearchOutbox.id > self.cursor()))
+        return None if oldest is None else utcnow() - oldest
 
     # --- writing -------------------------------------------------------------------------
 
@@ -253,6 +301,7 @@ class SearchIndex:
             self.path.mkdir(parents=True, exist_ok=True)
             if not whoosh_index.exists_in(str(self.path)):
                 whoosh_index.create_in(str(self.path), make_schema())
+                self._write_cursor(self.path, 0)
         except Exception as exc:  # damaged: only `search rebuild` may replace it
             raise SearchUnavailable(repr(exc)) from exc
 
@@ -270,40 +319,47 @@ class SearchIndex:
         (an import); a web worker's thread keeps to one (forking a threaded server is
         unsafe).
         """
-        ix = self._open()
-        try:
-            if procs > 1 and self.waiting(session) >= PARALLEL_SYNC_ROWS:
-                writer = ix.writer(procs=procs, multisegment=True, limitmb=256,
-                                   timeout=WRITER_TIMEOUT)
-            else:
-                writer = ix.writer(timeout=WRITER_TIMEOUT)
-        except LockError as exc:
-            raise SearchUnavailable("the index is locked by another writer") from exc
-        try:
-            # The cursor is read again under the lock: no two writers apply one row.
-            rows = session.execute(select(SearchOutbox.id, SearchOutbox.publication_id)
-                                   .where(SearchOutbox.id > self.cursor())
-                                   .order_by(SearchOutbox.id)).all()
-            touched = list(dict.fromkeys(publication_id for _, publication_id in rows))
-            for start in range(0, len(touched), BATCH):
-                chunk = touched[start:start + BATCH]
-                pubs = {p.id: p for p in session.scalars(
-                    select(Publication).where(Publication.id.in_(chunk)))}
-                for publication_id in chunk:
-                    pub = pubs.get(publication_id)
-                    if pub is not None and is_public(pub):
-                        writer.update_document(**document_for(pub))
-                    else:
-                        writer.delete_by_term("id", str(publication_id))
-                if progress:
-                    progress(len(chunk))
-            if rows:  # while the lock is held, so the cursor only moves forward
-                self._write_cursor(self.path, rows[-1].id)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        with self._node_lock():
+            ix = self._open()
+            try:
+                if procs > 1 and self.waiting(session) >= PARALLEL_SYNC_ROWS:
+                    writer = ix.writer(procs=procs, multisegment=True, limitmb=256,
+                                       timeout=WRITER_TIMEOUT)
+                else:
+                    writer = ix.writer(timeout=WRITER_TIMEOUT)
+            except LockError as exc:
+                raise SearchUnavailable("the index is locked by another writer") from exc
+            try:
+                rows = session.execute(select(SearchOutbox.id, SearchOutbox.publication_id)
+                                       .where(SearchOutbox.id > self.cursor())
+                                       .order_by(SearchOutbox.id)).all()
+                self._write(session, writer, [pid for _, pid in rows], progress)
+                writer.commit()
+            except BaseException:
+                if not writer.is_closed:
+                    writer.cancel()
+                raise
+            if rows:
+                self._write_cursor(self.path, max(rows[-1].id, self.cursor()))
         return len(rows)
+
+    @staticmethod
+    def _write(session: Session, writer: Any, publication_ids: list[int],
+               progress: Callable[[int], None] | None) -> None:
+        """Write each publication once, as the database has it now."""
+        touched = list(dict.fromkeys(publication_ids))
+        for start in range(0, len(touched), BATCH):
+            chunk = touched[start:start + BATCH]
+            pubs = {p.id: p for p in session.scalars(
+                select(Publication).where(Publication.id.in_(chunk)))}
+            for publication_id in chunk:
+                pub = pubs.get(publication_id)
+                if pub is not None and pub.is_public:
+                    writer.update_document(**document_for(pub))
+                else:
+                    writer.delete_by_term("id", str(publication_id))
+            if progress:
+                progress(len(chunk))
 
     def rebuild(self, session: Session, progress: Callable[[int], None] | None = None,
                 procs: int = 1) -> int:
@@ -326,7 +382,7 @@ class SearchIndex:
                 progress(1)
         writer.commit()
         self._write_cursor(fresh, start_cursor)
-        with self._lock:
+        with self._node_lock(), self._lock:
             self._arrays = None
             self._filters = {}
             old = self.path.with_name(self.path.name + ".old")
@@ -342,7 +398,7 @@ class SearchIndex:
 
 
 def _public_publications(session: Session) -> Iterator[Publication]:
-    query = select(Publication).where(Publication.is_public.is_(True)).order_by(Publication.id)
+    query = select(Publication).where(Publication.is_public).order_by(Publication.id)
     yield from session.scalars(query.execution_options(yield_per=1000))
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from sqlalchemy import select, text
 
 from portal.campaigns.models import Campaign
 from portal.clock import local_today
 from portal.db import db
 from portal.notify.outbox import failed_count, pending_count
-from portal.search.index import search_index
+from portal.search.projection import index_health
 from portal.wall.queries import WallFilters, wall_query
 
 bp = Blueprint("site", __name__)
@@ -39,15 +37,6 @@ def privacy() -> Any:
     return render_template("site/privacy.html")
 
 
-def _index_state() -> str:
-    path = Path(current_app.config["SEARCH_INDEX_DIR"])
-    if not path.is_dir():
-        return "missing"
-    if not os.access(path, os.W_OK):
-        return "read-only"
-    return search_index().state()
-
-
 @bp.route("/healthz")
 def healthz() -> Any:
     """Report the database, the search index folder and the mail queue, as JSON."""
@@ -61,7 +50,7 @@ def healthz() -> Any:
         db.session.rollback()
         checks["database"] = "error"
         checks["mail_queue"] = checks["mail_failed"] = None
-    checks["search_index"] = _index_state()
+    checks["search_index"] = index_health(db.session if checks["database"] == "ok" else None)
     healthy = checks["database"] == "ok" and checks["search_index"] == "ok"
     body = {"status": "ok" if healthy else "degraded", **checks}
     return jsonify(body), 200 if checks["database"] == "ok" else 503

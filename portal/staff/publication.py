@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 
 from portal.auth.access import requires
 from portal.cases.handling import staff_actor
@@ -63,7 +63,7 @@ def queue() -> Any:
                                 Case.status.in_([Status.REPLIED, Status.CLOSED]),
                                 Case.merged_into_id.is_(None), ~_decided())
              .order_by(Case.replied_at.desc()))
-    published = (select(Case).join(Publication).where(and_(Publication.is_public.is_(True)))
+    published = (select(Case).join(Publication).where(Publication.is_public)
                  .order_by(Publication.published_at.desc()).limit(20))
     return render_template("staff/publication_queue.html",
                            page=paginate(db.session, query, request.args.get("page", 1, type=int)),

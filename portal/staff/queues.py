@@ -14,6 +14,7 @@ from portal.cases.workflow import Channel, Kind, Status
 from portal.clock import local_today
 from portal.db import db
 from portal.pagination import paginate
+from portal.search.projection import HEALTH_WARNINGS, index_health
 
 from .actions import department_choices
 from .forms import FilterForm, set_choices
@@ -30,7 +31,8 @@ def index() -> Any:
     return render_template(
         "staff/dashboard.html", queues=queues_for(current_user),
         counts=queue_counts(db.session, current_user, today),
-        warning=missing_schedule_warning(db.session, today),
+        warnings=[w for w in (missing_schedule_warning(db.session, today),
+                              HEALTH_WARNINGS.get(index_health(db.session))) if w],
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Case, enum_column
@@ -38,11 +39,27 @@ class Publication(Base):
         enum_column(Satisfaction, "satisfaction"))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     replied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    is_public: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # The moderator's switch (withdrawal turns it off); read it through ``is_public``.
+    shown: Mapped[bool] = mapped_column("is_public", Boolean, default=True, index=True)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="publication")
+
+    @hybrid_property
+    def is_public(self) -> bool:
+        """The one answer to "may the public see this?": the wall, its feeds, the open
+        data, the search index and the staff pages all ask here, in Python or in SQL."""
+        return self.shown
+
+    @is_public.inplace.setter
+    def _is_public_setter(self, value: bool) -> None:
+        self.shown = value
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return cls.shown.is_(True)
 
     @property
     def days_taken(self) -> int:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, extract, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from portal.cases.workflow import Channel, Kind
-from portal.clock import city_zone
+from portal.clock import local_year, local_year_span
 from portal.textclean import clean_text
 
 from .models import Publication
@@ -46,7 +45,7 @@ class WallFilters:
 
 
 def public_publications() -> Select[tuple[Publication]]:
-    return select(Publication).where(Publication.is_public.is_(True))
+    return select(Publication).where(Publication.is_public)
 
 
 def wall_query(filters: WallFilters) -> Select[tuple[Publication]]:
@@ -60,24 +59,40 @@ def wall_query(filters: WallFilters) -> Select[tuple[Publication]]:
     if filters.channel:
         query = query.where(Publication.channel == filters.channel)
     if filters.year:
-        year = int(filters.year)
-        start = dt.datetime(year, 1, 1, tzinfo=city_zone())
-        query = query.where(Publication.replied_at >= start,
-                            Publication.replied_at < start.replace(year=year + 1))
+        start, end = local_year_span(int(filters.year))
+        query = query.where(Publication.replied_at >= start, Publication.replied_at < end)
     return query.order_by(Publication.replied_at.desc(), Publication.id.desc())
+
+
+def reply_years(session: Session) -> list[int]:
+    """The city's years in which public replies were given, newest first.
+
+    Asked year by year over the indexed reply time, so the database's own (UTC) idea
+    of a year never decides it.
+    """
+    public = Publication.is_public
+    first, last = session.execute(select(func.min(Publication.replied_at),
+                                         func.max(Publication.replied_at)).where(public)).one()
+    if first is None:
+        return []
+    years = []
+    for year in range(local_year(last), local_year(first) - 1, -1):
+        start, end = local_year_span(year)
+        if session.scalar(select(Publication.id).where(
+                public, Publication.replied_at >= start, Publication.replied_at < end).limit(1)):
+            years.append(year)
+    return years
 
 
 def facet_options(session: Session) -> dict[str, list[str]]:
     """The values people can filter the wall by."""
-    public = Publication.is_public.is_(True)
-    years = session.scalars(select(extract("year", Publication.replied_at))
-                            .where(public).distinct()).all()
+    public = Publication.is_public
     return {
         "department": sorted(session.scalars(
             select(Publication.department_name).where(public).distinct()).all()),
         "category": sorted(session.scalars(
             select(Publication.category_name).where(public).distinct()).all()),
-        "year": sorted({str(int(y)) for y in years if y}, reverse=True),
+        "year": [str(y) for y in reply_years(session)],
     }
 
 
