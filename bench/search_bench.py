@@ -1317,9 +1317,9 @@ def measure_publishing(app: Any, server: Server, pubs: list[BenchPub], count: in
     from portal.cases.models import Case
     from portal.cases.workflow import Status
     from portal.db import db, utcnow
+    from portal.privacy.redact import redact
     from portal.search.index import search_index
     from portal.wall.models import Publication, SearchOutbox
-    from portal.wall.redact import redact
 
     rng = random.Random(seed + 2)
     out: dict[str, list[float]] = {"redact_ms": [], "db_commit_ms": [], "publish_ms": [],

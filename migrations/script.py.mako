@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.crypto
+import portal.privacy.crypto
 import portal.db
 ${imports if imports else ""}
 

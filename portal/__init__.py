@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, load_config
-from portal import cli, logs, retention, security, templating
+from portal import cli, logs, security, templating
 from portal.auth import access
 from portal.auth import cli as auth_cli
 from portal.auth.views import bp as auth_bp
@@ -23,6 +23,7 @@ from portal.notify import outbox
 from portal.open311 import cli as open311_cli
 from portal.open311.views import bp as open311_bp
 from portal.openapi.views import bp as openapi_bp
+from portal.privacy import retention
 from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.crypto
+import portal.privacy.crypto
 import portal.db
 
 revision: str = '0001'
@@ -220,10 +220,10 @@ def upgrade() -> None:
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('name', portal.crypto.EncryptedText(), nullable=True),
+    sa.Column('name', portal.privacy.crypto.EncryptedText(), nullable=True),
     sa.Column('salutation', sa.String(length=4), nullable=True),
-    sa.Column('phone', portal.crypto.EncryptedText(), nullable=True),
-    sa.Column('email', portal.crypto.EncryptedText(), nullable=True),
+    sa.Column('phone', portal.privacy.crypto.EncryptedText(), nullable=True),
+    sa.Column('email', portal.privacy.crypto.EncryptedText(), nullable=True),
     sa.Column('consented_privacy_at', portal.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_contacts_case_id_cases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts')),
@@ -251,7 +251,7 @@ def upgrade() -> None:
 
     op.create_table('outbound_mail',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('recipient', portal.crypto.EncryptedText(), nullable=False),
+    sa.Column('recipient', portal.privacy.crypto.EncryptedText(), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=True),

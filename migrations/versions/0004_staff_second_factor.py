@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portal.crypto
+import portal.privacy.crypto
 import portal.db
 
 revision: str = '0004'
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('totp_secret', portal.crypto.EncryptedText(), nullable=True))
+        batch_op.add_column(sa.Column('totp_secret', portal.privacy.crypto.EncryptedText(), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
     op.create_table('staff_recovery_codes',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -31,6 +31,7 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the epoch and timeouts below do this job
 
 F = TypeVar("F", bound=Callable[..., Any])
+COMMAND_LINE = "(命令行)"  # who, in the security log, for what an operator ran on the server
 SECOND_FACTOR = "second_factor"  # in the session: signed in with an authenticator code
 
 
@@ -49,11 +50,12 @@ def load_user(user_id: str) -> StaffUser | None:
 def record_security_event(action: str, *, user: StaffUser | None = None,
                           username: str | None = None, object_type: str | None = None,
                           object_id: int | None = None) -> None:
-    """Add one append-only security log row to the current transaction."""
+    """Add one append-only security log row to the current transaction (no user and no
+    name: a command run on the server)."""
     db.session.add(SecurityEvent(
         action=action,
         actor_id=user.id if user else None,
-        username=(user.username if user else username or "")[:64],
+        username=(user.username if user else username or COMMAND_LINE)[:64],
         object_type=object_type,
         object_id=object_id,
         ip_address=request.remote_addr if has_request_context() else None,  # None: a command

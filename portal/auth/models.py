@@ -11,10 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.cases.models import Department, enum_column
+from portal.cases.models import Department
 from portal.cases.workflow import Role
-from portal.crypto import EncryptedText
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, UTCDateTime, enum_column, utcnow
+from portal.privacy.crypto import EncryptedText
 
 # argon2id with the library's parameters (RFC 9106 low-memory profile); the test suite
 # lowers the cost through the environment, since it hashes hundreds of passwords.

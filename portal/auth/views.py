@@ -20,9 +20,9 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal.crypto import cipher
 from portal.db import db, utcnow
 from portal.extensions import limiter
+from portal.privacy.crypto import cipher
 from portal.security import no_store
 
 from . import totp

@@ -16,23 +16,29 @@ from portal.auth.models import StaffUser
 from portal.clock import local_today
 from portal.db import utcnow
 from portal.notify.outbox import queue_mail
+from portal.privacy.whistleblower import hidden_from, masked
 from portal.urls import external_url
 
 from .deadlines import due_date, working_days_for
+from .limits import (
+    ADOPTION_MISSING,
+    DEADLINE_DAYS,
+    DECLINE_REASON_MISSING,
+    DECLINE_REASONS,
+    EXTENSION_DAYS,
+)
 from .models import Case, CaseEvent, CoHandling, Department, ExtensionRequest
 from .services import Submission, perform, submit_case
 from .tracking import follow_up_serializer, tracking_link_token
-from .whistleblower import hidden_from, masked
-from .workflow import Action, Actor, Adoption, Satisfaction, Status, TransitionRefused
-
-DECLINE_REASONS = [
-    "不属于本平台受理范围",
-    "已通过诉讼、仲裁、行政复议等法定途径处理",
-    "重复诉求，已在办理中",
-    "内容不清，无法办理",
-    "含有违法或不文明内容",
-    "其他",
-]
+from .workflow import (
+    Action,
+    Actor,
+    Adoption,
+    ExtensionStatus,
+    Satisfaction,
+    Status,
+    TransitionRefused,
+)
 
 
 def _mail_citizen(session: Session, case: Case, subject: str, paragraphs: list[str],
@@ -68,7 +74,7 @@ def decline_case(session: Session, case: Case, actor: Actor, reason: str, detail
                  ) -> CaseEvent:
     """不予受理, with a reason from the list; the citizen is told why."""
     if reason not in DECLINE_REASONS:
-        raise TransitionRefused("请选择不予受理的理由")
+        raise TransitionRefused(DECLINE_REASON_MISSING)
     note = f"{reason}：{detail}" if detail else reason
     event = perform(session, case, Action.DECLINE, actor, note=note)
     case.owner_id = actor.staff_id
@@ -102,6 +108,8 @@ def assign_case(session: Session, case: Case, actor: Actor, lead: Department,
                 note: str | None = None, subject: Department | None = None) -> CaseEvent:
     """交办 to a lead department (主办) and co-handlers (协办), with a working-day deadline;
     ``subject`` is the department the letter complains about (its staff see no identity)."""
+    if days is not None:
+        DEADLINE_DAYS.check(days)
     event = perform(session, case, Action.ASSIGN, actor, note=note)
     _set_handlers(case, lead, co_departments)
     case.subject_department = subject
@@ -147,7 +155,7 @@ def answer_case(session: Session, case: Case, actor: Actor, answer: str,
                 adoption: Adoption | None = None) -> CaseEvent:
     """办理答复 by the lead department; suggestions need the adoption outcome."""
     if case.is_suggestion and adoption is None:
-        raise TransitionRefused("建议类诉求必须选择采纳情况")
+        raise TransitionRefused(ADOPTION_MISSING)
     event = perform(session, case, Action.ANSWER, actor)
     case.answer, case.answered_at = answer, utcnow()
     case.adoption = adoption if case.is_suggestion else None
@@ -227,8 +235,7 @@ def urge_case(session: Session, case: Case, actor: Actor, note: str) -> CaseEven
 def request_extension(session: Session, case: Case, actor: Actor, days: int, reason: str
                       ) -> CaseEvent:
     """申请延期 by the lead department."""
-    if not 1 <= days <= 30:
-        raise TransitionRefused("延期天数应为 1 至 30 个工作日")
+    EXTENSION_DAYS.check(days)
     event = perform(session, case, Action.REQUEST_EXTENSION, actor,
                     note=f"申请延期 {days} 个工作日：{reason}")
     assert actor.staff_id is not None
@@ -244,7 +251,7 @@ def decide_extension(session: Session, case: Case, actor: Actor, approve: bool,
     event = perform(session, case, Action.DECIDE_EXTENSION, actor,
                     note=f"{'同意' if approve else '不同意'}延期{'：' + note if note else ''}")
     assert pending is not None
-    pending.status = "approved" if approve else "refused"
+    pending.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     pending.decided_by_id, pending.decided_at = actor.staff_id, utcnow()
     if approve and case.due_on is not None:
         case.due_on = due_date(session, case.due_on, pending.days)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -18,32 +16,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.crypto import EncryptedText
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, UTCDateTime, enum_column, utcnow
+from portal.privacy.crypto import EncryptedText
 
 from .workflow import (
     TRANSITIONS,
     Action,
     Adoption,
     Channel,
+    ExtensionStatus,
     Kind,
     Role,
     Satisfaction,
     Status,
 )
-
-
-def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
-    """Store an enum by value, as a VARCHAR with a CHECK constraint on every database."""
-    return Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=24,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class Department(Base):
@@ -173,7 +159,7 @@ class Case(Base):
 
     @property
     def pending_extension(self) -> ExtensionRequest | None:
-        return next((x for x in self.extensions if x.status == "pending"), None)
+        return next((x for x in self.extensions if x.status == ExtensionStatus.PENDING), None)
 
     @property
     def has_pending_extension(self) -> bool:
@@ -278,7 +264,6 @@ class ExtensionRequest(Base):
 
     __tablename__ = "extension_requests"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
         CheckConstraint("days > 0", name="days_positive"),
     )
 
@@ -286,7 +271,8 @@ class ExtensionRequest(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     days: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[ExtensionStatus] = mapped_column(enum_column(ExtensionStatus, "status", 10),
+                                                    default=ExtensionStatus.PENDING)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,13 +20,13 @@ from portal.auth.models import StaffRole, StaffUser
 from portal.clock import local_today
 from portal.db import db, utcnow
 from portal.notify.outbox import queue_mail
+from portal.privacy.whistleblower import title_for
 from portal.urls import external_url
 
 from .deadlines import working_days_left
 from .handling import close_case
 from .models import Case, Department
 from .services import perform
-from .whistleblower import title_for
 from .workflow import Action, Actor, Role, Status
 
 

@@ -25,10 +25,10 @@ from portal.clock import local_today
 from portal.db import db
 from portal.extensions import limiter
 from portal.forms import coerce_id
+from portal.privacy import own_data
 from portal.security import no_store
 from portal.site.errors import CSRF_FAILED
 
-from . import own_data
 from .forms import (
     CaseForm,
     EraseForm,

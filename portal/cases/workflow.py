@@ -63,6 +63,12 @@ class Satisfaction(LabelledEnum):
     UNSATISFIED = ("unsatisfied", "不满意")
 
 
+class ExtensionStatus(LabelledEnum):
+    PENDING = ("pending", "待审批")
+    APPROVED = ("approved", "已同意")
+    REFUSED = ("refused", "不同意")
+
+
 class Adoption(LabelledEnum):
     ADOPTED = ("adopted", "采纳")
     PARTLY_ADOPTED = ("partly_adopted", "部分采纳")

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, utcnow
+from portal.privacy.crypto import EncryptedText
 
 
 class OutboundMail(Base):

@@ -9,8 +9,12 @@ import re
 import unicodedata
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from portal.auth.access import record_security_event
+from portal.auth.models import StaffUser
 from portal.textclean import clean_text
 
 from .models import Datatype, ServiceAttribute
@@ -115,3 +119,33 @@ def as_text(definitions: list[ServiceAttribute], values: dict[str, str | list[st
             shown = [attribute.value_name(v) for v in shown]
         lines.append(f"{attribute.description}：{'、'.join(shown)}")
     return lines
+
+
+class CodeTaken(ValueError):
+    """The category already asks for an attribute with this code."""
+
+
+def add_service_attribute(session: Session, *, category_id: int, code: str, description: str,
+                          datatype: Datatype, required: bool, sort_order: int,
+                          options: list[dict[str, str]], by: StaffUser) -> ServiceAttribute:
+    """Ask client apps one more question for a category (audited)."""
+    taken = session.scalar(select(ServiceAttribute.id).where(
+        ServiceAttribute.category_id == category_id, ServiceAttribute.code == code))
+    if taken:
+        raise CodeTaken("该类别已有这个代码")
+    attribute = ServiceAttribute(category_id=category_id, code=code, description=description,
+                                 datatype=datatype, required=required, sort_order=sort_order,
+                                 options=options)
+    session.add(attribute)
+    session.flush()
+    record_security_event("add_service_attribute", user=by, object_type="service_attribute",
+                          object_id=attribute.id)
+    return attribute
+
+
+def delete_service_attribute(session: Session, attribute: ServiceAttribute, by: StaffUser
+                             ) -> None:
+    """Stop asking for an attribute; what earlier requests sent stays with them (audited)."""
+    session.delete(attribute)
+    record_security_event("delete_service_attribute", user=by, object_type="service_attribute",
+                          object_id=attribute.id)

@@ -7,7 +7,6 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal.auth.access import record_security_event
 from portal.db import db
 from portal.templating import local_datetime
 from portal.textclean import clean_text
@@ -16,7 +15,6 @@ from .keys import issue_key, revoke_key
 from .models import ApiClient
 
 MAX_NAME = 100
-COMMAND_LINE = "(命令行)"  # who, in the security log, for what an operator ran on the server
 open311_cli = AppGroup("open311", help="Open311 API keys.")
 
 
@@ -27,9 +25,7 @@ def issue_key_command(client_name: str) -> None:
     name = clean_text(client_name)
     if not name or len(name) > MAX_NAME:
         raise click.ClickException(f"客户端名称须为 1 至 {MAX_NAME} 个字")
-    client, key = issue_key(db.session, name)
-    record_security_event("issue_api_key", username=COMMAND_LINE, object_type="api_client",
-                          object_id=client.id)
+    client, key = issue_key(db.session, name, by=None)
     db.session.commit()
     click.echo(f"已为“{client.name}”签发 API key（编号 {client.id}）。密钥只显示这一次，请妥善转交：")
     click.echo(key)
@@ -42,9 +38,7 @@ def revoke_key_command(client_id: int) -> None:
     client = db.session.get(ApiClient, client_id)
     if client is None:
         raise click.ClickException(f"没有编号为 {client_id} 的客户端")
-    revoke_key(db.session, client)
-    record_security_event("revoke_api_key", username=COMMAND_LINE, object_type="api_client",
-                          object_id=client.id)
+    revoke_key(db.session, client, by=None)
     db.session.commit()
     click.echo(f"已停用“{client.name}”的 API key（前缀 {client.key_prefix}）。")
 

@@ -8,6 +8,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.auth.access import record_security_event
+from portal.auth.models import StaffUser
 from portal.db import utcnow
 
 from .models import ApiClient
@@ -20,20 +22,27 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def issue_key(session: Session, name: str) -> tuple[ApiClient, str]:
-    """Register a client with a new random key; return both (the key exists only here)."""
+def issue_key(session: Session, name: str, by: StaffUser | None) -> tuple[ApiClient, str]:
+    """Register a client with a new random key; return both (the key exists only here).
+
+    ``by`` None: issued on the command line. Both are in the security log.
+    """
     key = secrets.token_urlsafe(32)
     client = ApiClient(name=name, key_prefix=key[:PREFIX_LENGTH], key_hash=key_hash(key))
     session.add(client)
     session.flush()
+    record_security_event("issue_api_key", user=by, object_type="api_client",
+                          object_id=client.id)
     return client, key
 
 
-def revoke_key(session: Session, client: ApiClient) -> None:
+def revoke_key(session: Session, client: ApiClient, by: StaffUser | None) -> None:
     """Refuse the client's key from now on (revoking twice keeps the first time)."""
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         session.flush()
+    record_security_event("revoke_api_key", user=by, object_type="api_client",
+                          object_id=client.id)
 
 
 def client_for_key(session: Session, key: str | None) -> ApiClient | None:

@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.cases.models import Case, Category, enum_column
-from portal.db import Base, UTCDateTime, utcnow
+from portal.cases.models import Case, Category
+from portal.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class ApiClient(Base):

@@ -6,17 +6,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.validators import DataRequired
 
 from portal.cases import handling as h
+from portal.cases.limits import ADOPTION_MISSING
 from portal.cases.models import Case, Department
 from portal.cases.queries import case_by_tracking_code
 from portal.cases.workflow import Action, Actor, Adoption, Satisfaction, TransitionRefused
+from portal.db import db
 
 from . import forms as f
+
+
+def committed(work: Callable[[], object]) -> bool:
+    """Run a workflow service and commit. A refused transition rolls everything back and
+    its reason is flashed to the staff member; False then."""
+    try:
+        work()
+        db.session.commit()
+    except TransitionRefused as refused:
+        db.session.rollback()
+        flash(refused.reason, "error")
+        return False
+    return True
 
 
 def department_choices(session: Session) -> list[tuple[int, str]]:
@@ -48,7 +64,7 @@ def _prepare_transfer(form: Any, session: Session, case: Case) -> None:
 
 def _prepare_answer(form: Any, session: Session, case: Case) -> None:
     if case.is_suggestion:  # refused beside the field, with the answer kept
-        form.adoption.validators = [DataRequired("建议类诉求必须选择采纳情况")]
+        form.adoption.validators = [DataRequired(ADOPTION_MISSING)]
         form.adoption.flags.required = True
 
 

@@ -19,6 +19,7 @@ from portal.auth.models import StaffUser
 from portal.auth.services import STAFF_ROLES, AccountRefused, create_staff, set_active
 from portal.cases.forms import check_email
 from portal.cases.models import CalendarDay, CaseEvent, Category, Department
+from portal.cases.reference import NameTaken, add_category, add_department, set_calendar_day
 from portal.cases.workflow import Role
 from portal.clock import city_zone, local_today
 from portal.db import db
@@ -65,11 +66,8 @@ def calendar() -> Any:
     """Enter official holidays and make-up working days (they override the package)."""
     form = CalendarDayForm()
     if form.validate_on_submit():
-        day = db.session.get(CalendarDay, form.day.data) or CalendarDay(day=form.day.data)
-        day.is_working = form.is_working.data == "1"
-        day.note = form.note.data or ""
-        db.session.add(day)
-        record_security_event("edit_calendar", user=current_user, object_type="calendar_day")
+        set_calendar_day(db.session, day=form.day.data, is_working=form.is_working.data == "1",
+                         note=form.note.data or "", by=current_user)
         db.session.commit()
         flash(f"已保存 {form.day.data} 的安排。", "success")
         return redirect(url_for(".calendar"), code=303)
@@ -128,23 +126,21 @@ class AccountForm(PortalForm):
                              description="至少 12 个字符；请当面或电话告知本人")
 
 
-def _unique_name(model: Any, name: str) -> bool:
-    return db.session.scalar(select(model.id).where(model.name == name)) is None
-
-
 @bp.route("/departments", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def departments() -> Any:
     """List the departments and add one."""
     form = DepartmentForm()
     if form.validate_on_submit():
-        if _unique_name(Department, form.name.data):
-            db.session.add(Department(name=form.name.data, email=form.email.data or None))
-            record_security_event("add_department", user=current_user, object_type="department")
+        try:
+            add_department(db.session, name=form.name.data, email=form.email.data or None,
+                           by=current_user)
+        except NameTaken as taken:
+            form.name.errors = [str(taken)]
+        else:
             db.session.commit()
             flash(f"已添加承办单位“{form.name.data}”。", "success")
             return redirect(url_for(".departments"), code=303)
-        form.name.errors = ["已有同名的承办单位"]
     rows = db.session.scalars(select(Department).order_by(Department.id)).all()
     return render_template("staff/admin_departments.html", form=form, rows=rows), (
         400 if form.errors else 200)
@@ -156,13 +152,15 @@ def categories() -> Any:
     """List the categories citizens choose from and add one."""
     form = CategoryForm()
     if form.validate_on_submit():
-        if _unique_name(Category, form.name.data):
-            db.session.add(Category(name=form.name.data, sort_order=form.sort_order.data or 0))
-            record_security_event("add_category", user=current_user, object_type="category")
+        try:
+            add_category(db.session, name=form.name.data, sort_order=form.sort_order.data or 0,
+                         by=current_user)
+        except NameTaken as taken:
+            form.name.errors = [str(taken)]
+        else:
             db.session.commit()
             flash(f"已添加类别“{form.name.data}”。", "success")
             return redirect(url_for(".categories"), code=303)
-        form.name.errors = ["已有同名的类别"]
     rows = db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)).all()
     return render_template("staff/admin_categories.html", form=form, rows=rows), (
         400 if form.errors else 200)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth.access import record_security_event, requires
+from portal.auth.access import requires
 from portal.cases.workflow import Role
 from portal.db import db
 from portal.forms import PortalForm, line_field
@@ -33,9 +33,7 @@ def index() -> Any:
     form = ApiKeyForm()
     new_key = None
     if form.validate_on_submit():
-        client, new_key = issue_key(db.session, form.name.data)
-        record_security_event("issue_api_key", user=current_user, object_type="api_client",
-                              object_id=client.id)
+        client, new_key = issue_key(db.session, form.name.data, by=current_user)
         db.session.commit()
         form = ApiKeyForm(formdata=None)
     rows = db.session.scalars(select(ApiClient).order_by(ApiClient.id.desc())).all()
@@ -49,9 +47,7 @@ def revoke(client_id: int) -> Any:
     """Revoke a client's key: its next request is refused."""
     client = db.session.get(ApiClient, client_id) or abort(404)
     if ConfirmForm().validate_on_submit() and client.is_active:
-        revoke_key(db.session, client)
-        record_security_event("revoke_api_key", user=current_user, object_type="api_client",
-                              object_id=client.id)
+        revoke_key(db.session, client, by=current_user)
         db.session.commit()
         flash(f"已停用“{client.name}”的 API key。", "success")
     return redirect(url_for(".index"), code=303)

@@ -15,16 +15,13 @@ from portal.cases.attachments import attachment_root
 from portal.cases.deadlines import missing_schedule_warning, working_days_left
 from portal.cases.handling import staff_actor
 from portal.cases.models import Attachment, CannedReply, Case, CaseEvent
-from portal.cases.workflow import Action, Role, TransitionRefused, allowed_actions
+from portal.cases.workflow import Action, Role, allowed_actions
 from portal.clock import local_today
 from portal.csvexport import csv_response
 from portal.db import db
-from portal.search.index import SearchUnavailable, search_index
-from portal.search.query import more_like
-from portal.wall.models import Publication
-from portal.wall.queries import publications_by_ids
+from portal.wall.search import related_replies
 
-from .actions import SPECS, build_form
+from .actions import SPECS, build_form, committed
 from .guard import protect
 from .identity import for_viewer, identity_hidden
 from .queries import case_for_staff
@@ -56,19 +53,10 @@ def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 
     ).all() if answering else []
     return render_template(
         "staff/case.html", case=case, forms=forms, specs=SPECS, canned=canned,
-        knowledge=similar_replies(case) if answering else [],
+        knowledge=related_replies(f"{case.title} {case.content[:200]}") if answering else [],
         days_left=working_days_left(db.session, today, case.due_on) if case.due_on else None,
         overdue=case.is_overdue(today), warning=missing_schedule_warning(db.session, today),
     ), status
-
-
-def similar_replies(case: Case) -> list[Publication]:
-    """Published replies to similar letters: the knowledge base for whoever answers."""
-    try:
-        ids = more_like(search_index(), 0, f"{case.title} {case.content[:200]}", limit=5)
-    except SearchUnavailable:
-        return []
-    return publications_by_ids(db.session, ids)
 
 
 @bp.route("/<id:case_id>")
@@ -93,12 +81,7 @@ def act(case_id: int, action: str) -> Any:
     form = build_form(spec, db.session, case)
     if not form.validate_on_submit():
         return _render(case, (spec.action, form), 400)
-    try:
-        spec.run(db.session, case, staff_actor(current_user), form)
-        db.session.commit()
-    except TransitionRefused as refused:
-        db.session.rollback()
-        flash(refused.reason, "error")
+    if not committed(lambda: spec.run(db.session, case, staff_actor(current_user), form)):
         return redirect(url_for(".show", case_id=case_id), code=303)
     flash(f"已{spec.action.label}。", "success")
     if case_for_staff(db.session, current_user, case_id) is None:  # e.g. returned elsewhere

@@ -7,7 +7,7 @@ from typing import Any
 from wtforms import StringField
 from wtforms.validators import NumberRange, Optional
 
-from portal.cases.handling import DECLINE_REASONS
+from portal.cases.limits import DEADLINE_DAYS, DECLINE_REASONS, EXTENSION_DAYS
 from portal.cases.workflow import Adoption, Satisfaction
 from portal.forms import (
     ChoiceField,
@@ -39,7 +39,7 @@ class AssignForm(PortalForm):
     department = ChoiceField("主办单位", coerce=coerce_id, validators=[chosen("主办单位")])
     co_departments = MultiChoiceField("协办单位", validators=[Optional()])
     days = WholeNumberField("办理时限（工作日）", validators=[
-        Optional(), NumberRange(1, 60, "请填写 1 至 60 之间的整数")],
+        Optional(), NumberRange(DEADLINE_DAYS.low, DEADLINE_DAYS.high, DEADLINE_DAYS.message)],
         description="不填则按诉求类型的默认时限")
     note = block_field("交办意见", max_=NOTE_MAX, need=False)
     subject_department = ChoiceField(
@@ -86,7 +86,8 @@ class RequiredNoteForm(PortalForm):
 
 class ExtensionRequestForm(PortalForm):
     days = WholeNumberField("延期工作日数", validators=[
-        chosen("延期工作日数"), NumberRange(1, 30, "请填写 1 至 30 之间的整数")])
+        chosen("延期工作日数"),
+        NumberRange(EXTENSION_DAYS.low, EXTENSION_DAYS.high, EXTENSION_DAYS.message)])
     reason = block_field("延期理由", max_=NOTE_MAX)
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.auth.models import StaffUser
 from portal.cases.models import Case
-from portal.cases.whistleblower import hidden_from, masked
+from portal.privacy.whistleblower import hidden_from, masked
 
 
 def identity_hidden(user: StaffUser, case: Case) -> bool:

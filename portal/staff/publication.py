@@ -12,15 +12,16 @@ from sqlalchemy import exists, select
 from portal.auth.access import requires
 from portal.cases.handling import staff_actor
 from portal.cases.models import Case, CaseEvent
-from portal.cases.workflow import Action, Role, Status, TransitionRefused
+from portal.cases.workflow import Action, Role, Status
 from portal.db import db
 from portal.forms import PortalForm, block_field, line_field
 from portal.open311.queries import request_for_case
 from portal.pagination import paginate
+from portal.privacy.redact import Redaction
 from portal.wall.models import Publication
-from portal.wall.redact import Redaction
 from portal.wall.services import propose, publish_case, refuse_publication, withdraw_publication
 
+from .actions import committed
 from .guard import protect
 
 bp = protect(Blueprint("moderation", __name__, url_prefix="/staff/publication"))
@@ -91,18 +92,13 @@ def review(case_id: int) -> Any:
         form.letter.data = source.letter if source else proposal.letter.text
         form.reply.data = source.reply if source else proposal.reply.text
         form.address.data = source.address if source else proposal.address.text
-    elif form.validate():
-        try:
-            pub = publish_case(db.session, case, staff_actor(current_user),
-                               title=form.title.data, letter=form.letter.data,
-                               reply=form.reply.data, address=form.address.data or None)
-            db.session.commit()
-        except TransitionRefused as refused:
-            db.session.rollback()
-            flash(refused.reason, "error")
-        else:
-            flash("已公开到回音壁。", "success")
-            return redirect(url_for("wall.detail", publication_id=pub.id), code=303)
+    elif form.validate() and committed(lambda: publish_case(
+            db.session, case, staff_actor(current_user), title=form.title.data,
+            letter=form.letter.data, reply=form.reply.data,
+            address=form.address.data or None)):
+        flash("已公开到回音壁。", "success")
+        assert case.publication is not None
+        return redirect(url_for("wall.detail", publication_id=case.publication.id), code=303)
     return render_template(
         "staff/publication_review.html", case=case, form=form, refuse=ReasonForm(prefix="refuse"),
         withdraw=ReasonForm(prefix="withdraw"), proposal=proposal,
@@ -118,12 +114,8 @@ def _decide(case_id: int, prefix: str, verb: Any, done: str) -> Any:
     if not form.validate_on_submit():
         flash("请填写理由。", "error")
         return redirect(url_for(".review", case_id=case.id), code=303)
-    try:
-        verb(db.session, case, staff_actor(current_user), form.reason.data)
-        db.session.commit()
-    except TransitionRefused as refused:
-        db.session.rollback()
-        flash(refused.reason, "error")
+    if not committed(lambda: verb(db.session, case, staff_actor(current_user),
+                                  form.reason.data)):
         return redirect(url_for(".review", case_id=case.id), code=303)
     flash(done, "success")
     return redirect(url_for(".queue"), code=303)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.auth.models import StaffUser
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
-from portal.cases.workflow import Action, Role, Status
+from portal.cases.workflow import Action, ExtensionStatus, Role, Status
 from portal.clock import city_zone
 
 
@@ -76,7 +76,7 @@ QUEUES = [
                                           _returned_to_owner(u, d)))),
     Queue("extensions", "延期待审批", frozenset({Role.SUPERVISOR}),
           lambda u, d: exists().where(ExtensionRequest.case_id == Case.id,
-                                      ExtensionRequest.status == "pending")),
+                                      ExtensionRequest.status == ExtensionStatus.PENDING)),
     Queue("follow_up", "待回访", _OPERATORS,
           lambda u, d: and_(_mine(u), Case.status == Status.REPLIED)),
     Queue("all", "全部诉求", _ALL_STAFF, lambda u, d: true()),

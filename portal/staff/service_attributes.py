@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from portal.auth.access import record_security_event, requires
+from portal.auth.access import requires
 from portal.cases.models import Category
 from portal.cases.queries import category_choices
 from portal.cases.workflow import Role
@@ -26,6 +26,7 @@ from portal.forms import (
     coerce_id,
     line_field,
 )
+from portal.open311.attributes import CodeTaken, add_service_attribute, delete_service_attribute
 from portal.open311.models import Datatype, ServiceAttribute
 
 from .forms import ConfirmForm
@@ -104,21 +105,15 @@ def index() -> Any:
     form = ServiceAttributeForm()
     form.category.choices = category_choices(db.session)
     if form.validate_on_submit():
-        taken = db.session.scalar(select(ServiceAttribute.id).where(
-            ServiceAttribute.category_id == form.category.data,
-            ServiceAttribute.code == form.code.data))
-        if taken:
-            form.code.errors = ["该类别已有这个代码"]
-        else:
-            attribute = ServiceAttribute(
-                category_id=form.category.data, code=form.code.data,
+        try:
+            attribute = add_service_attribute(
+                db.session, category_id=form.category.data, code=form.code.data,
                 description=form.description.data, datatype=Datatype(form.datatype.data),
                 required=form.required.data, sort_order=form.sort_order.data or 1,
-                options=form.parsed_options)
-            db.session.add(attribute)
-            db.session.flush()
-            record_security_event("add_service_attribute", user=current_user,
-                                  object_type="service_attribute", object_id=attribute.id)
+                options=form.parsed_options, by=current_user)
+        except CodeTaken as taken:
+            form.code.errors = [str(taken)]
+        else:
             db.session.commit()
             flash(f"已添加字段 {attribute.code}。", "success")
             return redirect(url_for(".index"), code=303)
@@ -134,9 +129,7 @@ def delete(attribute_id: int) -> Any:
     """Stop asking for an attribute; what earlier requests sent stays with them."""
     attribute = db.session.get(ServiceAttribute, attribute_id) or abort(404)
     if ConfirmForm().validate_on_submit():
-        db.session.delete(attribute)
-        record_security_event("delete_service_attribute", user=current_user,
-                              object_type="service_attribute", object_id=attribute_id)
+        delete_service_attribute(db.session, attribute, by=current_user)
         db.session.commit()
         flash(f"已删除字段 {attribute.code}。", "success")
     return redirect(url_for(".index"), code=303)

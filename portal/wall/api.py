@@ -6,14 +6,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
-from portal.db import db
 from portal.extensions import limiter
-from portal.search.index import SearchUnavailable, search_index
-from portal.search.query import more_like
+from portal.search.index import SearchUnavailable
 from portal.urls import external_url
 
-from .queries import WallFilters, publications_by_ids
-from .views import run_search
+from .queries import WallFilters
+from .search import related_replies, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -35,7 +33,7 @@ def search() -> Any:
         return jsonify(total=0, page=page, per_page=per_page, results=[])
     try:
         rows, total = run_search(text, filters, page, per_page,
-                                        request.args.get("sort") == "newest")
+                                 request.args.get("sort") == "newest")
     except SearchUnavailable:
         return jsonify(error="search_unavailable", message="搜索暂时不可用，请稍后再试"), 503
     return jsonify(
@@ -56,10 +54,7 @@ def similar() -> Any:
     text = request.args.get("q", "")[:200]
     if len(text.strip()) < 2:
         return jsonify(results=[])
-    try:
-        pubs = publications_by_ids(db.session, more_like(search_index(), 0, text, limit=5))
-    except SearchUnavailable:
-        pubs = []
+    pubs = related_replies(text)
     return jsonify(results=[{
         "id": pub.id, "title": pub.title, "department": pub.department_name,
         "url": url_for("wall.detail", publication_id=pub.id),

@@ -27,10 +27,10 @@ from portal.cases.services import perform
 from portal.cases.tracking import new_tracking_code
 from portal.cases.workflow import Action, Actor, Adoption, Channel, Kind, Satisfaction
 from portal.db import db
+from portal.privacy.redact import Redaction, RedactionKey, redact, redaction_key, remember
 from portal.search.index import search_index
 from portal.search.projection import sync_index
 
-from .redact import Redaction, RedactionKey, redact, redaction_key, remember
 from .services import publish_case
 
 PARALLEL_IMPORT_LINES = 1000  # below this, starting worker processes costs more than it saves

@@ -8,9 +8,9 @@ from sqlalchemy import Boolean, ColumnElement, ForeignKey, String, Text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.cases.models import Case, enum_column
+from portal.cases.models import Case
 from portal.cases.workflow import Adoption, Channel, Kind, Satisfaction
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class Publication(Base):

@@ -16,9 +16,9 @@ from portal.cases.services import perform
 from portal.cases.workflow import Action, Actor
 from portal.db import utcnow
 from portal.dispatch import mark_pending
+from portal.privacy.redact import Redaction, citizen_label, redact
 
 from .models import Publication, SearchOutbox
-from .redact import Redaction, citizen_label, redact
 
 
 @dataclass

@@ -9,11 +9,11 @@ from werkzeug.wrappers import Response
 
 from portal.db import db, utcnow
 from portal.pagination import Page, paginate
-from portal.search.index import SearchUnavailable, search_index
-from portal.search.query import highlight_terms, more_like, search_ids, snippet
+from portal.search.index import SearchUnavailable
 
 from .models import Publication
-from .queries import WallFilters, facet_options, publications_by_ids, wall_query
+from .queries import WallFilters, facet_options, wall_query
+from .search import related_replies, run_search
 
 bp = Blueprint("wall", __name__)
 PER_PAGE = 20
@@ -43,24 +43,8 @@ def detail(publication_id: int) -> Any:
     pub = db.session.get(Publication, publication_id)
     if pub is None or not pub.is_public:
         abort(404)
-    try:
-        related = publications_by_ids(
-            db.session, more_like(search_index(), pub.id, f"{pub.title} {pub.letter[:200]}"))
-    except SearchUnavailable:
-        related = []
+    related = related_replies(f"{pub.title} {pub.letter[:200]}", exclude_id=pub.id)
     return render_template("wall/detail.html", pub=pub, related=related)
-
-
-def run_search(text: str, filters: WallFilters, page: int, per_page: int,
-               newest: bool) -> tuple[list[tuple[Publication, Any]], int]:
-    """Search the index, load the hits from the database, and make their snippets."""
-    hits = search_ids(search_index(), text, filters.as_dict(), page, per_page, newest)
-    marks = highlight_terms(text)
-    rows = []
-    for pub in publications_by_ids(db.session, hits.ids):
-        source = pub.reply if any(m.lower() in pub.reply.lower() for m in marks) else pub.letter
-        rows.append((pub, snippet(source, marks)))
-    return rows, hits.total
 
 
 @bp.route("/search")

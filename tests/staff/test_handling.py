@@ -27,6 +27,7 @@ from sqlalchemy import func, inspect, select
 from portal.auth.models import StaffRole, StaffUser
 from portal.cases import handling as h
 from portal.cases.deadlines import due_date, working_days_for
+from portal.cases.limits import DECLINE_REASONS
 from portal.cases.models import Case, CaseEvent, Department
 from portal.cases.services import ContactData, Submission, submit_case
 from portal.cases.workflow import (
@@ -204,8 +205,8 @@ def check_accept(o: Outcome) -> None:
 
 def check_decline(o: Outcome) -> None:
     assert o.case.owner_id == o.w.staff["op"].id
-    assert o.event.note == f"{h.DECLINE_REASONS[0]}：已转交所在区处理"
-    assert h.DECLINE_REASONS[0] in o.mails[0].body_text
+    assert o.event.note == f"{DECLINE_REASONS[0]}：已转交所在区处理"
+    assert DECLINE_REASONS[0] in o.mails[0].body_text
 
 
 def check_merge(o: Outcome) -> None:
@@ -347,7 +348,7 @@ TABLE = [
     Row("accept", A.ACCEPT, submitted, "op", fixed(), S.ACCEPTED, S.SUBMITTED, Role.OPERATOR,
         (), check_accept),
     Row("decline", A.DECLINE, submitted, "op",
-        fixed(reason=h.DECLINE_REASONS[0], detail="已转交所在区处理"), S.DECLINED, S.SUBMITTED,
+        fixed(reason=DECLINE_REASONS[0], detail="已转交所在区处理"), S.DECLINED, S.SUBMITTED,
         Role.OPERATOR, ("citizen",), check_decline),
     Row("merge", A.MERGE, submitted, "op", lambda w, x: {"into": x["into"].tracking_code},
         S.CLOSED, S.SUBMITTED, Role.OPERATOR, (), check_merge,
@@ -538,7 +539,7 @@ def test_a_decline_reason_must_come_from_the_list(app, session, smtp, world, rea
     beside = re.search(r'id="decline-reason-error">(.*?)</ul>', html, re.S)
     assert beside and message in beside.group(1)
     options = re.findall(r'<option[^>]*value="([^"]+)"', form_html(html, "decline"))
-    assert options == h.DECLINE_REASONS
+    assert options == DECLINE_REASONS
     reread(session)
     assert session.get(Case, case.id).status == S.SUBMITTED
     assert new_events(session, case.id, first_event) == []

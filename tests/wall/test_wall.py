@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import Action, Status
+from portal.privacy import redact as redact_module
 from portal.wall import importer
-from portal.wall import redact as redact_module
 from portal.wall.models import Publication
 from tests.wall.conftest import ARCHIVE, write_archive
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from portal.cases import own_data
 from portal.cases.attachments import discard_attachments
 from portal.cases.models import Attachment, Case, CaseEvent
 from portal.cases.services import perform
 from portal.cases.workflow import Action, Actor, Role
+from portal.privacy import own_data
 from tests.cases.test_attachments import count, files_under, pdf, png, send_letter
 from tests.cases.test_tracking import NOT_FOUND, PHONE_LAST4, submit_letter, track
 from tests.helpers import hidden_fields, login, make_staff

@@ -15,12 +15,11 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from portal.cases.models import Case
+from portal.cases.workflow import Actor
 from portal.clock import w3c_datetime
 from portal.db import utcnow
-from portal.retention import ENDED, purge_cases
-
-from .models import Case
-from .workflow import Actor
+from portal.privacy.retention import ENDED, purge_cases
 
 TOKEN_MAX_AGE = 30 * 60  # seconds: the time someone spends on their tracking page
 

@@ -11,7 +11,7 @@ from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import Action, Role
 from portal.db import utcnow
 from portal.notify.models import OutboundMail
-from portal.retention import due_for_purge, purge_cases
+from portal.privacy.retention import due_for_purge, purge_cases
 from tests.helpers import login, make_staff
 from tests.open311 import conftest as stages
 

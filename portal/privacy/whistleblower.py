@@ -8,9 +8,9 @@ place of the incident stays: it is what they must look into, not who wrote.
 
 from __future__ import annotations
 
-from portal.wall.redact import redact
+from portal.cases.models import Case
 
-from .models import Case
+from .redact import redact
 
 
 def hidden_from(case: Case, department_id: int | None) -> bool:

@@ -1,4 +1,4 @@
-"""脱敏: ``portal.wall.redact`` masks personal data before a reply is published.
+"""脱敏: ``portal.privacy.redact`` masks personal data before a reply is published.
 
 Written from issue 4 ("Publication") and SECURITY.md A13, A22, A23: a mobile keeps
 3 + 4 digits (``138****8000``), an ID number only its last 4, an e-mail its first
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from portal.wall.redact import Redaction, citizen_label, normalise, redact
+from portal.privacy.redact import Redaction, citizen_label, normalise, redact
 
 # Invisible format characters (Unicode category Cf): zero-width space/joiners, word
 # joiner, BOM, soft hyphen, LRM/RLM, bidi embeddings/overrides/isolates.

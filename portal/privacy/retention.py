@@ -25,7 +25,7 @@ from portal.cases.workflow import TRANSITIONS, Action, Actor
 from portal.db import db, utcnow
 from portal.notify.models import OutboundMail
 from portal.open311.models import Open311Request
-from portal.wall.redact import redact
+from portal.privacy.redact import redact
 
 ENDED = TRANSITIONS[Action.PURGE].sources  # closed (a merged case is closed) or declined
 BATCH = 500
