@@ -21,22 +21,20 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from search_bench import BenchPub, dir_size, log, make_corpus  # noqa: E402
+from searchbench import ROOT
+from searchbench.corpus import BenchPub, make_corpus
+from searchbench.measure import dir_size, machine, work_folder
+from searchbench.report import log
 
 
 def record(p: BenchPub) -> dict[str, Any]:
+    """``p`` as one line of an archive for ``flask import-replies``."""
     return {"external_id": f"BENCH-{p.id}", "title": p.title, "letter": p.letter,
             "reply": p.reply, "department": p.department_name, "category": p.category_name,
             "kind": p.kind.value, "channel": p.channel.value,
@@ -70,18 +68,13 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="portal-import-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "INSTANCE_DIR": str(workdir / "instance"),
-           "SEARCH_INDEX_DIR": str(workdir / "search_index"), "SEARCH_DISPATCH": "thread",
-           "OUTBOX_DISPATCH": "off", "BATCH_PROCS": str(args.procs)}
-    env.pop("DATABASE_URL", None)
-    load = os.getloadavg()[0]
-    res: dict[str, Any] = {"n": args.n, "procs": args.procs,
-                           "machine": f"{os.cpu_count()} cores shared with other jobs "
-                                      f"(load {load:.1f} at start)"}
-    log(f"work folder {workdir}; {res['machine']}")
-    try:
+    with work_folder(args.workdir, "portal-import-bench-", args.keep) as workdir:
+        env = {**os.environ, "INSTANCE_DIR": str(workdir / "instance"),
+               "SEARCH_INDEX_DIR": str(workdir / "search_index"), "SEARCH_DISPATCH": "thread",
+               "OUTBOX_DISPATCH": "off", "BATCH_PROCS": str(args.procs)}
+        env.pop("DATABASE_URL", None)
+        res: dict[str, Any] = {"n": args.n, "procs": args.procs, "machine": machine()}
+        log(f"work folder {workdir}; {res['machine']}")
         archive = workdir / "archive.jsonl"
         with archive.open("w", encoding="utf-8") as fh:
             for p in make_corpus(args.n, args.seed):
@@ -109,9 +102,6 @@ def main() -> int:
         print(f"index {res['index_mb']:.0f} MB, BATCH_PROCS={args.procs}, {res['machine']}")
         if args.json:
             args.json.write_text(json.dumps(res, ensure_ascii=False, indent=2))
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
