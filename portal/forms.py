@@ -24,6 +24,19 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from portal.textclean import clean_text
 
+CSRF_FAILED = "portal.csrf_failed"  # set for the view the CSRF handler re-renders
+
+
+def keeps_input_on_csrf_error(view: Any) -> Any:
+    """Mark a form view that the CSRF error handler re-renders with the citizen's input."""
+    view.keeps_input_on_csrf_error = True
+    return view
+
+
+def csrf_failed() -> bool:
+    """Whether this request is the re-rendering of a form whose CSRF token failed."""
+    return bool(request.environ.get(CSRF_FAILED))
+
 
 def clean_line(value: Any) -> Any:
     return clean_text(value) if isinstance(value, str) else value

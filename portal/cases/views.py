@@ -24,10 +24,9 @@ from portal.campaigns.models import Campaign
 from portal.clock import local_today
 from portal.db import db
 from portal.extensions import limiter
-from portal.forms import coerce_id
+from portal.forms import coerce_id, csrf_failed, keeps_input_on_csrf_error
 from portal.privacy import own_data
 from portal.security import no_store
-from portal.site.errors import CSRF_FAILED
 
 from .forms import (
     CaseForm,
@@ -92,7 +91,7 @@ def _handle(form: CaseForm, template: str, to_submission: Any, **context: Any
         form.submission_token.data = new_submission_token()
         return render_template(template, form=form, **context), 200
     token = form.token()  # kept in the re-rendered form, so a retry still submits once
-    if request.environ.get(CSRF_FAILED):  # expired or missing token: keep the input, store nothing
+    if csrf_failed():  # expired or missing token: keep the input, store nothing
         form.validate()
         return render_template(template, form=form, csrf_expired=True, **context), 400
     if form.is_bot:
@@ -117,12 +116,6 @@ def _handle(form: CaseForm, template: str, to_submission: Any, **context: Any
         form.attachments.errors = ["附件暂时无法保存，您填写的内容已保留，请稍后重试或去掉附件后提交"]
         return render_template(template, form=form, **context), 503
     return _confirm(case)
-
-
-def keeps_input_on_csrf_error(view: Any) -> Any:
-    """Mark a form view that the CSRF error handler re-renders with the citizen's input."""
-    view.keeps_input_on_csrf_error = True
-    return view
 
 
 def _confirm(case: Case) -> Response:

@@ -11,8 +11,7 @@ from portal.cases.workflow import Adoption, Channel, Kind, Satisfaction
 from portal.open311.formats import FORMATS, MIMETYPES
 from portal.open311.queries import MAX_RESULTS
 from portal.open311.submission import MAX_DESCRIPTION
-from portal.wall.opendata import MAX_PER_PAGE
-from portal.wall.queries import YEAR_PATTERN
+from portal.wall.queries import OPEN_DATA_MAX_PER_PAGE, YEAR_PATTERN
 
 Schema = dict[str, Any]
 
@@ -222,7 +221,7 @@ def _api_paths() -> dict[str, dict[str, Schema]]:
         "/api/wall.json": {"get": {
             "summary": "回音壁开放数据（分页）", "tags": ["开放数据"],
             "parameters": [page, _query("per_page", {"type": "integer", "minimum": 1,
-                                                     "maximum": MAX_PER_PAGE}, "每页条数"),
+                                                     "maximum": OPEN_DATA_MAX_PER_PAGE}, "每页条数"),
                            *WALL_FILTERS],
             "responses": {"200": _json(_ref("WallPage"), "一页公开答复"), **limited}}},
         "/api/wall.csv": {"get": {

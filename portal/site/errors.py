@@ -13,9 +13,9 @@ from werkzeug.wrappers import Response
 
 from portal.cases.attachments import human_size
 from portal.db import db
+from portal.forms import CSRF_FAILED
 from portal.logs import request_id
 
-CSRF_FAILED = "portal.csrf_failed"  # set for the view the CSRF handler re-renders
 MESSAGES = {
     400: ("请求无法处理", "提交的内容格式不正确，或页面已过期。请返回上一页刷新后重试。"),
     403: ("无权访问", "您没有访问该页面的权限。"),

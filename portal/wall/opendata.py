@@ -17,14 +17,13 @@ from portal.pagination import paginate
 from portal.urls import external_url
 
 from .models import Publication
-from .queries import WallFilters, wall_query
+from .queries import OPEN_DATA_MAX_PER_PAGE, OPEN_DATA_PER_PAGE, WallFilters, wall_query
 
 bp = Blueprint("opendata", __name__, url_prefix="/api")
 
 FIELDS = ["id", "url", "title", "letter", "reply", "department", "category", "kind",
           "channel", "adoption", "satisfaction", "address", "submitted_at", "replied_at",
           "published_at", "days_taken"]
-PER_PAGE, MAX_PER_PAGE = 100, 1000
 
 
 def public_record(pub: Publication) -> dict[str, Any]:
@@ -54,8 +53,8 @@ def public_record(pub: Publication) -> dict[str, Any]:
 def wall_json() -> Any:
     """One page of the wall, newest reply first, with the wall's filters."""
     filters = WallFilters.from_args(request.args)
-    per_page = min(max(request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE, 1),
-                   MAX_PER_PAGE)
+    per_page = min(max(request.args.get("per_page", OPEN_DATA_PER_PAGE, type=int)
+                       or OPEN_DATA_PER_PAGE, 1), OPEN_DATA_MAX_PER_PAGE)
     page = paginate(db.session, wall_query(filters), request.args.get("page", 1, type=int) or 1,
                     per_page)
     following = external_url("opendata.wall_json", page=page.page + 1, per_page=per_page,

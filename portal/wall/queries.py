@@ -15,6 +15,7 @@ from portal.textclean import clean_text
 from .models import Publication
 
 YEAR_PATTERN = r"(19|20)[0-9]{2}"  # a reply's year; others are junk, ignored
+OPEN_DATA_PER_PAGE, OPEN_DATA_MAX_PER_PAGE = 100, 1000  # /api/wall.json, and its description
 
 
 @dataclass
