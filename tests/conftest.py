@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-import portal.models  # noqa: F401,I001  (complete metadata for truncation)
+import portal.models  # noqa: F401  (complete metadata for truncation)
 from portal import create_app
 from portal.db import Base, alembic_config, db
 from portal.search.index import SearchIndex
@@ -77,7 +77,7 @@ class Mailbox:
     envelopes: list[Any] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.envelopes.append(envelope)
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))

@@ -356,7 +356,7 @@ class Server:
                  ) -> tuple[int, Any]:
         url = f"{self.base}{path}?{urllib.parse.urlencode(params)}"
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
                 return resp.status, json.loads(resp.read())
         except urllib.error.HTTPError as exc:
             return exc.code, None

@@ -89,7 +89,7 @@ def session_expired() -> str | None:
 
 def end_session() -> None:
     """Log out and void every copy of this session's cookie."""
-    user = current_user._get_current_object()
+    user = current_user._get_current_object()  # noqa: SLF001 - werkzeug proxy API
     if isinstance(user, StaffUser):
         user_row = db.session.get(StaffUser, user.id)
         if user_row is not None:

@@ -31,7 +31,7 @@ def main() -> None:
     if point == "before-index-commit":
         SegmentWriter.commit = hang(SegmentWriter.commit)
     else:
-        SearchIndex._write_cursor = hang(SearchIndex._write_cursor)
+        SearchIndex._write_cursor = hang(SearchIndex._write_cursor)  # noqa: SLF001
     app = create_app(config)
     with app.app_context():
         sync_index(app)

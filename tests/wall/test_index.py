@@ -500,7 +500,7 @@ def test_two_workers_publishing_at_once_lose_no_update_and_keep_the_index_sound(
                                  letter=case.content, reply=case.reply)
                     own.commit()
                 own.close()
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=publish_all, args=(workers[w], mine[w]))
