@@ -100,17 +100,21 @@ class Database:
     @staticmethod
     def new_session(app: Flask | None = None) -> Session:
         """A session of its own, for workers that run beside the request's session."""
-        return (app or current_app).extensions["portal.db"]()
+        factory: sessionmaker[Session] = (app or current_app).extensions["portal.db"]
+        return factory()
 
     @property
     def engine(self) -> Engine:
-        return current_app.extensions["portal.db"].kw["bind"]
+        factory: sessionmaker[Session] = current_app.extensions["portal.db"]
+        engine: Engine = factory.kw["bind"]
+        return engine
 
     @property
     def session(self) -> Session:
         if "db_session" not in g:
             g.db_session = self.new_session()
-        return g.db_session
+        session: Session = g.db_session
+        return session
 
     @staticmethod
     def _remove_session(_exc: BaseException | None) -> None:

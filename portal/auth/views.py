@@ -36,7 +36,7 @@ PENDING_SECONDS = 300
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
 def _failed(response: Response) -> bool:

@@ -56,7 +56,7 @@ class WorkCalendar:
         if day in self.overrides:
             return self.overrides[day]
         try:
-            return chinese_calendar.is_workday(day)
+            return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
             return day.weekday() < 5
 

@@ -51,11 +51,11 @@ _SUBMITTED = "submitted_case_id"
 
 
 def _submit_limit() -> str:
-    return current_app.config["SUBMIT_RATE_LIMIT"]
+    return str(current_app.config["SUBMIT_RATE_LIMIT"])
 
 
 def _track_limit() -> str:
-    return current_app.config["TRACK_RATE_LIMIT"]
+    return str(current_app.config["TRACK_RATE_LIMIT"])
 
 
 def _succeeded(response: Response) -> bool:

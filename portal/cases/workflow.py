@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,7 +19,7 @@ class LabelledEnum(enum.StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> LabelledEnum:
+    def __new__(cls, value: str, label: str = "") -> LabelledEnum:  # label: see the members
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -125,10 +125,17 @@ class Scope(enum.Enum):
 class CaseState(Protocol):
     """What the rules look at: the case's current facts, nothing else."""
 
-    status: Status | None
-    satisfaction: Satisfaction | None
-    owner_id: int | None
-    department_id: int | None
+    @property
+    def status(self) -> Status | None: ...
+
+    @property
+    def satisfaction(self) -> Satisfaction | None: ...
+
+    @property
+    def owner_id(self) -> int | None: ...
+
+    @property
+    def department_id(self) -> int | None: ...
 
     @property
     def co_department_ids(self) -> frozenset[int]: ...
@@ -230,7 +237,7 @@ ALL_STATES: set[Status | None] = set(Status)
 WORKING = {S.ASSIGNED}
 
 
-def _t(action: Action, sources: set[Status | None], target: Status | None, roles: set[Role],
+def _t(action: Action, sources: Iterable[Status | None], target: Status | None, roles: set[Role],
        scope: Scope, public_text: str | None, guard: Guard | None = None) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), scope, public_text,
                       guard)

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_mail import BadHeaderError, Message
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import db, utcnow
@@ -69,7 +69,7 @@ class DeliveryReport:
 
 def _claim(session: Session, row_id: int, now: dt.datetime) -> bool:
     """Take a row for this worker, so two workers never send the same message."""
-    result = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(OutboundMail)
         .where(
             OutboundMail.id == row_id,

@@ -86,7 +86,8 @@ def _client() -> ApiClient | None:
     """The client whose ``api_key`` came with this request (looked up once)."""
     if "open311_client" not in g:
         g.open311_client = client_for_key(db.session, request.form.get("api_key"))
-    return g.open311_client
+    client: ApiClient | None = g.open311_client
+    return client
 
 
 def _rate_key() -> str:
@@ -95,7 +96,7 @@ def _rate_key() -> str:
 
 
 def _write_limit() -> str:
-    return current_app.config["OPEN311_RATE_LIMIT"]
+    return str(current_app.config["OPEN311_RATE_LIMIT"])
 
 
 @route("/discovery")

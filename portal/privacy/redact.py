@@ -185,7 +185,7 @@ def _rare(word: str) -> bool:
     """jieba tags common words such as 查明, 文明, 石家庄 as names too; real personal
     names are rare in its dictionary (王小明: 3) or absent from it (found by its HMM).
     A common one (李强) still counts in a person's context (邻居李强, 李强反映)."""
-    return jieba.dt.FREQ.get(word, 0) < COMMON_WORD_FREQUENCY
+    return int(jieba.dt.FREQ.get(word, 0)) < COMMON_WORD_FREQUENCY
 
 
 def _name_mask(name: str) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask.sansio.app import App
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
@@ -37,14 +38,15 @@ API_ERRORS = "portal.api_errors"
 ApiErrorRenderer = Callable[[int], Response]
 
 
-def register_api_errors(app: Flask, prefix: str, render: ApiErrorRenderer) -> None:
+def register_api_errors(app: App, prefix: str, render: ApiErrorRenderer) -> None:
     """Let the API under ``prefix`` answer errors raised outside its views (unknown URL,
     wrong method, body too large, too many requests, server error) in its own format."""
     app.extensions.setdefault(API_ERRORS, {})[prefix] = render
 
 
 def _api_renderer() -> ApiErrorRenderer | None:
-    for prefix, render in current_app.extensions.get(API_ERRORS, {}).items():
+    renderers: dict[str, ApiErrorRenderer] = current_app.extensions.get(API_ERRORS, {})
+    for prefix, render in renderers.items():
         if request.path == prefix or request.path.startswith(prefix + "/"):
             return render
     return None
