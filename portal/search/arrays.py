@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Every, Or, Query, Term
 from whoosh.reading import IndexReader
@@ -68,13 +68,6 @@ def _read_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarr
     matcher = reader.postings(field, text)
     if isinstance(matcher, FilterMatcher):  # the segment's deletions: applied per searcher
         matcher = matcher.child
-    if not isinstance(matcher, W3LeafMatcher):  # a posting stored inline in the term index
-        ids, weights = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        return np.array(ids, np.int32), np.array(weights, np.float32)
     id_blocks, weight_blocks = [], []
     while True:  # block by block: Whoosh's own reader decodes them a posting at a time
         matcher._read_data()  # noqa: SLF001 - the block format of Whoosh 2.7 (pinned)
