@@ -1,145 +1,186 @@
-"""The array searcher ranks exactly as Whoosh's own exhaustive search does, over several
-segments, deletions and updates, with filters and newest-first, whatever its cache holds."""
+"""Both scorers (``SEARCH_SCORING``) answer as Whoosh's own exhaustive search does: the
+same documents, in the same order, with the same totals, over several segments with
+deletions and updates, with filters, newest-first and pages. The array scorer's scores
+are Whoosh's too, whatever its cache holds."""
 
 from __future__ import annotations
 
-import random
+import math
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.query import And, Every, Or, Prefix, Query, Term
+from whoosh.searching import Searcher
 
-from portal.search.analyzer import weighted
 from portal.search.arrays import ArrayCache, ArraySearcher
-from portal.search.index import WEIGHTS, make_schema, open_index
+from portal.search.index import make_schema, open_index
 from portal.search.query import build_query
-
-PHRASES = ["人民路路灯夜间不亮", "燃气账单金额异常", "小区广场舞噪声扰民", "建议新增公交线路",
-           "解放路交叉口下雨积水", "老旧小区燃气管道改造", "物业公司服务差", "电动车充电难",
-           "学校门口交通拥堵", "垃圾分类收运不及时", "暖气不热要求退费", "停车位收费不合理"]
-DEPARTMENTS = ["市城市管理局", "市住房和城乡建设委员会", "市交通运输局", "市生态环境局"]
-
-
-def document(i: int, rng: random.Random) -> dict[str, Any]:
-    def text(n: int) -> str:
-        return "，".join(rng.choice(PHRASES) for _ in range(n)) + "。"
-    department = DEPARTMENTS[i % len(DEPARTMENTS)]
-    return {"id": str(i), "department": department, "category": "城市管理", "kind": "complaint",
-            "channel": "mailbox", "year": str(2020 + i % 5), "replied": 1_600_000_000 + i * 7919 % 500,
-            "text": weighted([(text(1), WEIGHTS["title"]), (text(rng.randint(2, 9)), WEIGHTS["reply"]),
-                              (text(rng.randint(1, 6)) + "\n" + department, WEIGHTS["letter"])])}
-
-
-@pytest.fixture
-def index_dir(tmp_path: Path) -> Path:
-    """80 documents in three segments, some deleted and some updated since."""
-    rng = random.Random(7)
-    ix = whoosh_index.create_in(str(tmp_path), make_schema())
-    for start in (0, 30, 60):
-        writer = ix.writer()
-        for i in range(start, start + 30 if start < 60 else 80):
-            writer.add_document(**document(i, rng))
-        writer.commit(merge=False)
-    writer = ix.writer()
-    for i in (3, 31, 77):
-        writer.delete_by_term("id", str(i))
-    for i in (5, 40):
-        writer.update_document(**document(i, rng))
-    writer.commit(merge=False)
-    return tmp_path
-
-
-@pytest.fixture
-def arrays(index_dir: Path) -> ArraySearcher:
-    return ArraySearcher(open_index(index_dir).searcher(), ArrayCache(2**20), "text", "replied")
-
+from portal.search.scoring import SCORINGS, Scorer, make_scorer
+from tests.search.conftest import Corpus, filter_fields
 
 QUERIES: list[Query] = [q for q in (build_query(t) for t in (
     "燃气", "路灯", "噪音", "人民路 路灯", "小区 燃气 管道", "停车", "公交线路", "市城市管理局",
     "煤气", "物业 服务", "暖气 退费", "不存在的词")) if q is not None]
+FILTERS = [{}, {"department": "市城市管理局"}, {"year": "2022"},
+           {"department": "市交通运输局", "year": "2021"}]
+NOWHERE = {"department": "不存在的部门"}
 
 
-def whoosh_top(arrays: ArraySearcher, query: Query, limit: int | None, filters: dict[str, str],
-               newest: bool = False) -> list[tuple[int, float]]:
-    results = arrays.searcher.search(
-        query, limit=limit, optimize=False,  # block-quality skipping can drop a better hit
-        filter=And([Term(k, v) for k, v in filters.items()]) if filters else None,
-        sortedby="replied" if newest else None, reverse=newest)
+def scorer_over(path: Path, scoring: str) -> Scorer:
+    made = make_scorer(open_index(path).searcher(), ArrayCache(2**24), "text", "replied", scoring)
+    assert isinstance(made, ArraySearcher) == (scoring == "arrays")  # no silent fallback
+    return made
+
+
+@pytest.fixture
+def corpus(small_corpus: Corpus) -> Corpus:
+    return small_corpus
+
+
+@pytest.fixture(params=SCORINGS)
+def scorer(corpus: Corpus, request: pytest.FixtureRequest) -> Scorer:
+    return scorer_over(corpus.path, request.param)
+
+
+@pytest.fixture
+def arrays(corpus: Corpus) -> ArraySearcher:
+    return ArraySearcher(open_index(corpus.path).searcher(), ArrayCache(2**24), "text", "replied")
+
+
+def whoosh_top(searcher: Searcher, query: Query, filters: dict[str, str]
+               ) -> list[tuple[int, float]]:
+    """Every match, best first, and its score, by Whoosh's own exhaustive search."""
+    results = searcher.search(
+        query, limit=None, optimize=False,  # block-quality skipping can drop a better hit
+        filter=And([Term(k, v) for k, v in filters.items()]) if filters else None)
     return [(hit.docnum, hit.score) for hit in results]
 
 
-def test_the_index_under_test_has_segments_and_deletions(arrays: ArraySearcher) -> None:
-    assert len(arrays.leaves) >= 3
-    assert arrays.searcher.doc_count() == 77 < arrays.count
-    assert int(arrays.live.sum()) == 77
+def allowed(scorer: Scorer, filters: dict[str, str]) -> np.ndarray | None:
+    return scorer.mask(filters) if filters else None
+
+
+def test_the_indexes_under_test_have_segments_deletions_and_updates(corpus: Corpus,
+                                                                    arrays: ArraySearcher) -> None:
+    assert len(arrays.leaves) == len(corpus.segments) + 1  # the last one holds the updates
+    assert arrays.count == sum(corpus.segments) + len(corpus.updated)
+    assert arrays.searcher.doc_count() == int(arrays.live.sum()) == corpus.live
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=str)
-@pytest.mark.parametrize("filters", [{}, {"department": "市城市管理局"}, {"year": "2022"},
-                                     {"department": "市交通运输局", "year": "2021"}], ids=str)
-def test_relevance_ranking_and_scores_are_whooshs(arrays: ArraySearcher, query: Query,
-                                                  filters: dict[str, str]) -> None:
-    theirs = whoosh_top(arrays, query, None, filters)
-    docnums, total = arrays.top(query, 10, arrays.mask(filters) if filters else None)
-    scores = arrays.scores(query)
+@pytest.mark.parametrize("filters", FILTERS, ids=str)
+def test_ranking_and_totals_are_whooshs(scorer: Scorer, query: Query,
+                                        filters: dict[str, str]) -> None:
+    theirs = [docnum for docnum, _ in whoosh_top(scorer.searcher, query, filters)]
+
+    docnums, total = scorer.top(query, 30, allowed(scorer, filters))
 
     assert total == len(theirs)
-    assert docnums == [d for d, _ in theirs[:10]]
-    assert [round(float(scores[d]), 6) for d in docnums] == [round(s, 6) for _, s in theirs[:10]]
+    assert docnums == theirs[:30]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=str)
+def test_array_scores_are_whooshs(arrays: ArraySearcher, query: Query) -> None:
+    theirs = whoosh_top(arrays.searcher, query, {})
+    scores = arrays.scores(query)
+    matched = np.flatnonzero((scores > 0) & arrays.live)
+
+    assert sorted(matched.tolist()) == sorted(docnum for docnum, _ in theirs)
+    assert [float(scores[d]) for d, _ in theirs] == pytest.approx([s for _, s in theirs],
+                                                                   rel=1e-12)
 
 
 @pytest.mark.parametrize("query", [*QUERIES, Every()], ids=str)
-def test_newest_first_puts_the_latest_reply_first(arrays: ArraySearcher, query: Query) -> None:
-    docnums, total = arrays.top(query, 80, newest_first=True)
-    dates = [int(arrays.dates()[d]) for d in docnums]
-    expected = sorted((-int(arrays.dates()[d]), d) for d, _ in whoosh_top(arrays, query, None, {}))
+@pytest.mark.parametrize("filters", FILTERS[:2], ids=str)
+def test_newest_first_is_by_reply_date_then_document_number(scorer: Scorer, query: Query,
+                                                            filters: dict[str, str]) -> None:
+    replied = list(scorer.searcher.reader().column_reader("replied"))
+    theirs = sorted((docnum for docnum, _ in whoosh_top(scorer.searcher, query, filters)),
+                    key=lambda d: (-replied[d], d))
 
-    assert total == len(expected) and docnums == [d for _, d in expected]
-    assert dates == sorted(dates, reverse=True)
+    docnums, total = scorer.top(query, 50, allowed(scorer, filters), newest_first=True)
 
-
-def test_deleted_and_replaced_documents_are_never_found(arrays: ArraySearcher) -> None:
-    live_ids = {f["id"] for f in arrays.searcher.all_stored_fields()}
-    found = {arrays.stored(d)["id"] for d in arrays.top(Every(), 100)[0]}
-
-    assert found == live_ids and not found & {"3", "31", "77"}
-    assert len(found) == 77  # the updated 5 and 40 once each
+    assert total == len(theirs)
+    assert docnums == theirs[:50]
 
 
-def test_a_page_beyond_the_matches_is_empty_and_the_count_stays_exact(arrays: ArraySearcher) -> None:
+@pytest.mark.parametrize("newest_first", [False, True], ids=["relevance", "newest"])
+def test_pages_put_together_are_the_whole_list(scorer: Scorer, newest_first: bool) -> None:
+    query, wanted, per_page = build_query("燃气"), scorer.mask(FILTERS[1]), 7
+    whole, total = scorer.top(query, 10_000, wanted, newest_first)
+    pages = [scorer.top(query, page * per_page, wanted, newest_first)  # as search_ids asks
+             for page in range(1, math.ceil(total / per_page) + 2)]
+
+    shown = [ids[(n - 1) * per_page:] for n, (ids, _) in enumerate(pages, 1)]
+
+    assert len(whole) == total > per_page
+    assert [d for page in shown for d in page] == whole
+    assert all(len(page) == per_page for page in shown[:-2]) and shown[-1] == []
+    assert {count for _, count in pages} == {total}
+
+
+@pytest.mark.parametrize("filters", [*FILTERS, NOWHERE], ids=str)
+def test_a_filter_mask_holds_the_live_documents_with_every_value(scorer: Scorer,
+                                                                  filters: dict[str, str]
+                                                                  ) -> None:
+    reader = scorer.searcher.reader()
+    expected = sorted(d for d in reader.all_doc_ids()  # live documents only
+                      if filters.items() <= filter_fields(int(scorer.stored(d)["id"])).items())
+
+    assert np.flatnonzero(scorer.mask(filters)).tolist() == expected
+
+
+def test_a_filter_no_document_passes_finds_nothing(scorer: Scorer) -> None:
+    nowhere = scorer.mask(NOWHERE)
+
+    assert scorer.top(build_query("燃气"), 10, nowhere) == ([], 0)
+    assert scorer.top(Every(), 10, nowhere, newest_first=True) == ([], 0)
+
+
+def test_deleted_and_replaced_documents_are_never_found(corpus: Corpus, scorer: Scorer) -> None:
+    docnums, total = scorer.top(Every(), 10_000)
+    found = [int(scorer.stored(d)["id"]) for d in docnums]
+
+    assert total == len(found) == len(set(found)) == corpus.live  # the updated ones once each
+    assert not set(found) & set(corpus.deleted)
+    assert set(corpus.updated) <= set(found)
+
+
+def test_a_page_beyond_the_matches_is_empty_and_the_count_stays_exact(scorer: Scorer) -> None:
     query = build_query("燃气")
-    everything, total = arrays.top(query, 1000)
+    everything, total = scorer.top(query, 10_000)
 
-    assert len(everything) == total == len(whoosh_top(arrays, query, None, {}))
-    assert arrays.top(query, 0) == ([], total)
+    assert len(everything) == total == len(whoosh_top(scorer.searcher, query, {}))
+    assert scorer.top(query, 0) == ([], total)
 
 
-def test_a_small_cache_evicts_and_still_answers_the_same(index_dir: Path,
+def test_a_small_cache_evicts_and_still_answers_the_same(corpus: Corpus,
                                                          arrays: ArraySearcher) -> None:
     tiny = ArrayCache(budget=2_000)
-    small = ArraySearcher(open_index(index_dir).searcher(), tiny, "text", "replied")
+    small = ArraySearcher(open_index(corpus.path).searcher(), tiny, "text", "replied")
     for query in QUERIES:
         assert small.top(query, 10) == arrays.top(query, 10)
         assert tiny.size <= tiny.budget or len(tiny._items) == 1  # noqa: SLF001
 
 
-def test_a_cached_segment_serves_the_next_searcher(index_dir: Path) -> None:
+def test_a_cached_segment_serves_the_next_searcher(small_corpus: Corpus) -> None:
     cache = ArrayCache(2**20)
-    first = ArraySearcher(open_index(index_dir).searcher(), cache, "text", "replied")
+    first = ArraySearcher(open_index(small_corpus.path).searcher(), cache, "text", "replied")
     first.top(build_query("燃气"), 10)
     held = cache.size
 
-    again = ArraySearcher(open_index(index_dir).searcher(), cache, "text", "replied")
+    again = ArraySearcher(open_index(small_corpus.path).searcher(), cache, "text", "replied")
     again.top(build_query("燃气"), 10)
 
     assert held > 0 and cache.size == held
 
 
-def test_an_empty_index_matches_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scoring", SCORINGS)
+def test_an_empty_index_matches_nothing(tmp_path: Path, scoring: str) -> None:
     whoosh_index.create_in(str(tmp_path), make_schema())
-    empty = ArraySearcher(open_index(tmp_path).searcher(), ArrayCache(2**20), "text", "replied")
+    empty = scorer_over(tmp_path, scoring)
 
     assert empty.top(build_query("燃气"), 10) == ([], 0)
     assert empty.top(Every(), 10, newest_first=True) == ([], 0)
