@@ -80,6 +80,14 @@ def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return build_corpus(tmp_path_factory.mktemp("small"), (30, 30, 20), (3, 31, 77), (5, 40))
 
 
+@pytest.fixture(scope="session")
+def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """1,400 documents in segments of hundreds, a tenth deleted and a tenth updated since:
+    a common word has several blocks of postings in each of them."""
+    return build_corpus(tmp_path_factory.mktemp("large"), (600, 450, 350),
+                        tuple(range(3, 1400, 10)), tuple(range(7, 1400, 10)))
+
+
 class _Messages(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)

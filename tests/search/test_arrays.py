@@ -1,7 +1,8 @@
 """Both scorers (``SEARCH_SCORING``) answer as Whoosh's own exhaustive search does: the
 same documents, in the same order, with the same totals, over several segments with
-deletions and updates, with filters, newest-first and pages. The array scorer's scores
-are Whoosh's too, whatever its cache holds."""
+deletions and updates, over posting lists of one block and of several, with filters,
+newest-first and pages. The array scorer's scores are Whoosh's too, whatever its cache
+holds."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.query import And, Every, Or, Prefix, Query, Term
 from whoosh.searching import Searcher
 
@@ -20,6 +22,7 @@ from portal.search.query import build_query
 from portal.search.scoring import SCORINGS, Scorer, make_scorer
 from tests.search.conftest import Corpus, filter_fields
 
+BLOCK = 128  # postings per block: Whoosh's W3Codec(blocklimit=128), the default
 QUERIES: list[Query] = [q for q in (build_query(t) for t in (
     "燃气", "路灯", "噪音", "人民路 路灯", "小区 燃气 管道", "停车", "公交线路", "市城市管理局",
     "煤气", "物业 服务", "暖气 退费", "不存在的词")) if q is not None]
@@ -34,9 +37,9 @@ def scorer_over(path: Path, scoring: str) -> Scorer:
     return made
 
 
-@pytest.fixture
-def corpus(small_corpus: Corpus) -> Corpus:
-    return small_corpus
+@pytest.fixture(params=["small", "large"])
+def corpus(request: pytest.FixtureRequest) -> Corpus:
+    return request.getfixturevalue(f"{request.param}_corpus")
 
 
 @pytest.fixture(params=SCORINGS)
@@ -69,6 +72,31 @@ def test_the_indexes_under_test_have_segments_deletions_and_updates(corpus: Corp
     assert arrays.searcher.doc_count() == int(arrays.live.sum()) == corpus.live
 
 
+def test_common_words_of_the_large_index_span_several_blocks_and_are_read_whole(
+        large_corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    next_blocks: list[W3LeafMatcher] = []
+    step = W3LeafMatcher._next_block  # noqa: SLF001
+
+    def counted(matcher: W3LeafMatcher) -> None:
+        next_blocks.append(matcher)
+        step(matcher)
+
+    monkeypatch.setattr(W3LeafMatcher, "_next_block", counted)
+    arrays = ArraySearcher(open_index(large_corpus.path).searcher(), ArrayCache(2**24),
+                           "text", "replied")
+    for text in ("燃气", "小区"):
+        next_blocks.clear()
+        ids, weights = arrays.postings("text", text)
+        per_segment = [reader.doc_frequency("text", text) for reader, _ in arrays.leaves]
+
+        assert min(per_segment[:len(large_corpus.segments)]) > 2 * BLOCK
+        assert len(ids) == len(weights) == sum(per_segment)
+        assert len(next_blocks) == sum(math.ceil(n / BLOCK) - 1 for n in per_segment)
+        theirs = [offset + d for reader, offset in arrays.leaves
+                  for d in reader.postings("text", text).all_ids()]  # Whoosh's own decoding
+        assert ids[arrays.live[ids]].tolist() == theirs
+
+
 @pytest.mark.parametrize("query", QUERIES, ids=str)
 @pytest.mark.parametrize("filters", FILTERS, ids=str)
 def test_ranking_and_totals_are_whooshs(scorer: Scorer, query: Query,
@@ -90,6 +118,13 @@ def test_array_scores_are_whooshs(arrays: ArraySearcher, query: Query) -> None:
     assert sorted(matched.tolist()) == sorted(docnum for docnum, _ in theirs)
     assert [float(scores[d]) for d, _ in theirs] == pytest.approx([s for _, s in theirs],
                                                                    rel=1e-12)
+
+
+def test_replies_of_one_date_are_in_the_large_index(large_corpus: Corpus) -> None:
+    """Without them, newest-first could not show how it orders equal dates."""
+    replied = list(open_index(large_corpus.path).reader().column_reader("replied"))
+
+    assert len(set(replied)) < len(replied) / 2
 
 
 @pytest.mark.parametrize("query", [*QUERIES, Every()], ids=str)

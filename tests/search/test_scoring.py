@@ -88,13 +88,13 @@ def test_a_whoosh_the_arrays_cannot_read_is_refused_with_one_warning(
 
 
 def test_another_release_is_searched_with_whooshs_own_searcher_and_finds_the_same(
-        small_corpus: Corpus, scoring_warnings: list[str],
+        large_corpus: Corpus, scoring_warnings: list[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    query, arrays = build_query("小区 燃气"), scorers(small_corpus.path, "arrays", 1)[0]
+    query, arrays = build_query("小区 燃气"), scorers(large_corpus.path, "arrays", 1)[0]
     assert isinstance(arrays, ArraySearcher)
     _another_release(monkeypatch)
 
-    fallback = scorers(small_corpus.path, "arrays", 1)[0]
+    fallback = scorers(large_corpus.path, "arrays", 1)[0]
 
     assert isinstance(fallback, WhooshScorer)
     for newest_first in (False, True):
