@@ -83,6 +83,9 @@ class Config:
     SEARCH_BEHIND_SECONDS = _env_int("SEARCH_BEHIND_SECONDS", 300)
     # Memory each worker gives to decoded posting lists (search's speed; see docs/performance.md).
     SEARCH_CACHE_MB = _env_int("SEARCH_CACHE_MB", 32)
+    # "arrays": numpy over Whoosh 2.7.4's posting blocks; "whoosh": Whoosh's own searcher,
+    # slower, same results (used anyway, with a warning, if the arrays cannot read the index).
+    SEARCH_SCORING = _env("SEARCH_SCORING", "arrays")
     # Processes for command-line batch work that segments text (jieba is the cost):
     # `search rebuild`, a `search sync` with thousands of changes, `import-replies`.
     BATCH_PROCS = _env_int("BATCH_PROCS", min(os.cpu_count() or 1, 4))

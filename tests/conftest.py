@@ -183,8 +183,9 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
+def app(make_app: Callable[..., Flask], request: pytest.FixtureRequest) -> Flask:
+    """The app; ``parametrize("app", [overrides, ...], indirect=True)`` configures it."""
+    return make_app(**getattr(request, "param", {}))
 
 
 @pytest.fixture

@@ -221,19 +221,19 @@ def whoosh_breakdown(index: SearchIndex, specs: list[QuerySpec], by_id: dict[int
     parts: dict[str, list[float]] = {k: [] for k in (
         "build_query (jieba + synonyms)", "filter mask (cached)", "score + top 10 + count",
         "stored ids", "highlight (app code)")}
-    arrays = index.arrays()
+    scorer = index.scorer()
     for spec in specs:
         t0 = time.perf_counter()
         query = build_query(spec.text)
         t1 = time.perf_counter()
-        flt = index.filter_mask(arrays, {k: v for k, v in spec.filters.items()
+        flt = index.filter_mask(scorer, {k: v for k, v in spec.filters.items()
                                          if v and k in FILTERS})
         t2 = time.perf_counter()
         if query is None:
             continue
-        docnums, _ = arrays.top(query, 10, flt, spec.newest)
+        docnums, _ = scorer.top(query, 10, flt, spec.newest)
         t3 = time.perf_counter()
-        ids = [int(arrays.stored(d)["id"]) for d in docnums]
+        ids = [int(scorer.stored(d)["id"]) for d in docnums]
         t4 = time.perf_counter()
         snippets_for(ids, by_id, spec.text)
         t5 = time.perf_counter()

@@ -7,6 +7,10 @@ files into arrays once and kept (a segment never changes; deletions are applied 
 searcher), and the query shapes ``build_query`` makes (Term, And, Or, Every) are
 scored with Whoosh's own BM25F formula and statistics, so the ranking is the one
 ``Searcher.search`` gives (tested). Whoosh still owns the index, its files and writers.
+
+The posting blocks, field lengths and deletions are read through Whoosh 2.7.4's private
+parts, so an ``ArraySearcher`` is only built over an index ``check_readable`` accepts
+(``scoring.make_scorer`` falls back to Whoosh's own searcher otherwise).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+import whoosh
+from whoosh.codec import whoosh3
+from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Every, Or, Query, Term
 from whoosh.reading import IndexReader
@@ -25,6 +31,12 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+# The release whose private block format this module reads; pyproject.toml pins it.
+WHOOSH_VERSION = (2, 7, 4)
+# The private parts read below, checked by ``check_readable`` before any is used.
+_CODEC_NAMES = ("W3Codec", "W3LeafMatcher", "LENGTHS_COLUMN", "_lenfield")
+_PERDOC_METHODS = ("_cached_reader", "deleted_docs")
+_MATCHER_PARTS = ("_read_data", "_next_block", "_data", "_byteids", "_lastblock")
 # Whoosh keeps a document's field length as one byte; this table undoes it (0: no field).
 _LENGTH_OF_BYTE = np.array([0.0] + [byte_to_length(b) for b in range(1, 256)])
 _NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -57,27 +69,75 @@ class ArrayCache:
         return value
 
 
+class UnreadableIndex(Exception):
+    """The installed Whoosh, or a segment of the index, is not the format read here."""
+
+
 def _segment_id(reader: IndexReader) -> str:
     return str(reader.segment().segment_id())
+
+
+def _leaves(searcher: Searcher) -> list[tuple[IndexReader, int]]:
+    """The searcher's segment readers and their first global document numbers."""
+    return [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
+            if reader.segment() is not None]  # an empty index has a bare reader
+
+
+def _block_matcher(reader: IndexReader, field: str, text: str | bytes) -> Matcher:
+    """A term's matcher over the segment's posting blocks, deleted documents included
+    (the deletions are applied per searcher)."""
+    matcher = reader.postings(field, text)
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
+def _require(thing: object, names: tuple[str, ...], what: str) -> None:
+    missing = [name for name in names if not hasattr(thing, name)]
+    if missing:
+        raise UnreadableIndex(f"{what} has no {', '.join(missing)}")
+
+
+def check_readable(searcher: Searcher, field: str) -> None:
+    """Raise ``UnreadableIndex`` unless this module can read ``searcher``'s index: the
+    pinned Whoosh, BM25F with its per-field B, segments of the W3 codec, and the private
+    attributes of their per-document reader and block matcher."""
+    if whoosh.__version__ != WHOOSH_VERSION:
+        pinned = ".".join(map(str, WHOOSH_VERSION))
+        raise UnreadableIndex(f"Whoosh {whoosh.versionstring()} is installed, "
+                              f"array scoring reads the format of {pinned}")
+    _require(whoosh3, _CODEC_NAMES, "whoosh.codec.whoosh3")
+    weighting = searcher.weighting
+    if not isinstance(weighting, BM25F):
+        raise UnreadableIndex(f"the searcher scores with {type(weighting).__name__}, "
+                              "array scoring reproduces BM25F only")
+    _require(weighting, ("_field_B",), "BM25F")
+    leaves = _leaves(searcher)
+    for reader, _ in leaves:
+        codec = reader.codec()
+        if type(codec) is not whoosh3.W3Codec:  # a subclass may write another format
+            raise UnreadableIndex(f"a segment is written by {type(codec).__name__}, "
+                                  "array scoring reads W3Codec segments")
+        _require(getattr(reader, "_perdoc", None), _PERDOC_METHODS,
+                 "a segment's per-document reader")
+    # One matcher stands for all: every segment has the same codec, checked above.
+    for reader, _ in leaves:
+        text = next(iter(reader.lexicon(field)), None)
+        if text is not None:
+            matcher = _block_matcher(reader, field, text)
+            if not isinstance(matcher, whoosh3.W3LeafMatcher):
+                raise UnreadableIndex(f"postings are read by {type(matcher).__name__}, "
+                                      "array scoring reads W3LeafMatcher blocks")
+            _require(matcher, _MATCHER_PARTS, "W3LeafMatcher")
+            return
 
 
 def _read_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarray, ...]:
     """A term's document numbers and weights in one segment, deleted documents included."""
     if (field, text) not in reader:
         return _NO_POSTINGS
-    matcher = reader.postings(field, text)
-    if isinstance(matcher, FilterMatcher):  # the segment's deletions: applied per searcher
-        matcher = matcher.child
-    if not isinstance(matcher, W3LeafMatcher):  # a posting stored inline in the term index
-        ids, weights = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        return np.array(ids, np.int32), np.array(weights, np.float32)
+    matcher = _block_matcher(reader, field, text)
     id_blocks, weight_blocks = [], []
     while True:  # block by block: Whoosh's own reader decodes them a posting at a time
-        matcher._read_data()  # noqa: SLF001 - the block format of Whoosh 2.7 (pinned)
+        matcher._read_data()  # noqa: SLF001 - the block format of Whoosh 2.7.4 (pinned)
         raw_ids, raw_weights = matcher._data[0], matcher._data[1]  # noqa: SLF001
         ids = np.array(raw_ids, np.int32)
         id_blocks.append(ids if matcher._byteids else np.cumsum(ids, dtype=np.int32))  # noqa: SLF001
@@ -92,7 +152,8 @@ def _read_postings(reader: IndexReader, field: str, text: str) -> tuple[np.ndarr
 
 
 def _read_lengths(reader: IndexReader, field: str) -> tuple[np.ndarray]:
-    column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)  # noqa: SLF001
+    column = reader._perdoc._cached_reader(  # noqa: SLF001
+        whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)  # noqa: SLF001
     codes = np.zeros(reader.doc_count_all(), np.int64)
     if column is not None:
         stored = np.fromiter(column, np.int64)
@@ -109,20 +170,21 @@ def _read_column(reader: IndexReader, field: str) -> tuple[np.ndarray]:
 
 
 class ArraySearcher:
-    """One Whoosh searcher's documents as arrays: which are live, their lengths and dates."""
+    """One Whoosh searcher's documents as arrays: which are live, their lengths and dates.
+
+    Raises ``UnreadableIndex`` over an index ``check_readable`` refuses.
+    """
 
     def __init__(self, searcher: Searcher, cache: ArrayCache, scored_field: str,
                  sort_field: str) -> None:
+        check_readable(searcher, scored_field)
         weighting = searcher.weighting
-        if not isinstance(weighting, BM25F):
-            raise TypeError("the array searcher scores BM25F only")
         self.searcher, self.cache = searcher, cache
         self.scored_field, self.sort_field = scored_field, sort_field
         self.k1 = weighting.K1
         self.b = weighting._field_B.get(scored_field, weighting.B)  # noqa: SLF001
         self.avg_length = searcher.avg_field_length(scored_field) or 1
-        self.leaves = [(reader, offset) for reader, offset in searcher.reader().leaf_readers()
-                       if reader.segment() is not None]  # an empty index has a bare reader
+        self.leaves = _leaves(searcher)
         self.count = searcher.doc_count_all()
         self.live = np.ones(self.count, bool)
         for reader, offset in self.leaves:

@@ -36,7 +36,8 @@ from portal.db import utcnow
 from portal.wall.models import Publication, SearchOutbox
 
 from .analyzer import analyzer, weighted
-from .arrays import ArrayCache, ArraySearcher
+from .arrays import ArrayCache
+from .scoring import Scorer, make_scorer
 
 CURSOR_FILE = "portal_cursor.json"
 # What the documents mean beyond the schema's field names; an index written in another
@@ -158,9 +159,10 @@ def open_index(path: str | Path) -> Any:
 class SearchIndex:
     """One folder's index: its cached searcher, its cursor and its writers."""
 
-    def __init__(self, path: str | Path, cache_mb: int = ARRAY_CACHE_MB) -> None:
-        self.path = Path(path)
-        self._arrays: ArraySearcher | None = None
+    def __init__(self, path: str | Path, cache_mb: int = ARRAY_CACHE_MB,
+                 scoring: str = "arrays") -> None:
+        self.path, self.scoring = Path(path), scoring
+        self._scorer: Scorer | None = None  # the current searcher's scorer
         self._cache = ArrayCache(cache_mb * 2**20)
         self._filters: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
         self._lock = threading.Lock()
@@ -183,41 +185,42 @@ class SearchIndex:
 
     def searcher(self) -> Searcher:
         """A searcher kept for the process, reopened only when the index changed."""
-        return self.arrays().searcher
+        return self.scorer().searcher
 
-    def arrays(self) -> ArraySearcher:
-        """The current searcher's array view, which ``query`` scores with."""
+    def scorer(self) -> Scorer:
+        """The current searcher's scorer (``scoring.make_scorer``), which ``query`` uses."""
         with self._lock:
             try:
-                if self._arrays is None:
+                if self._scorer is None:
                     searcher = self._open().searcher()
-                elif not self._arrays.searcher.up_to_date():
-                    searcher = self._arrays.searcher.refresh()
+                elif not self._scorer.searcher.up_to_date():
+                    searcher = self._scorer.searcher.refresh()
                     self._check(searcher.schema)
                 else:
-                    return self._arrays
-                self._arrays = ArraySearcher(searcher, self._cache, "text", "replied")
+                    return self._scorer
+                self._scorer = make_scorer(searcher, self._cache, "text", "replied",
+                                           self.scoring)
                 self._filters = {}
             except SearchUnavailable:
-                self._arrays = None
+                self._scorer = None
                 raise
             except Exception as exc:
-                self._arrays = None
+                self._scorer = None
                 raise SearchUnavailable(repr(exc)) from exc
-            return self._arrays
+            return self._scorer
 
-    def filter_mask(self, arrays: ArraySearcher, filters: dict[str, str]) -> np.ndarray | None:
+    def filter_mask(self, scorer: Scorer, filters: dict[str, str]) -> np.ndarray | None:
         """The documents matching every filter, cached for this searcher (a department
         or a year is asked for again and again)."""
         key = tuple(sorted(filters.items()))
         if not key:
             return None
         with self._lock:
-            found = self._filters.get(key) if arrays is self._arrays else None
+            found = self._filters.get(key) if scorer is self._scorer else None
         if found is None:
-            found = arrays.mask(dict(key))
+            found = scorer.mask(dict(key))
             with self._lock:
-                if arrays is self._arrays and len(self._filters) < FILTER_CACHE_SIZE:
+                if scorer is self._scorer and len(self._filters) < FILTER_CACHE_SIZE:
                     self._filters[key] = found
         return found
 
@@ -383,7 +386,7 @@ class SearchIndex:
         writer.commit()
         self._write_cursor(fresh, start_cursor)
         with self._node_lock(), self._lock:
-            self._arrays = None
+            self._scorer = None
             self._filters = {}
             old = self.path.with_name(self.path.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
@@ -402,14 +405,16 @@ def _public_publications(session: Session) -> Iterator[Publication]:
     yield from session.scalars(query.execution_options(yield_per=1000))
 
 
-_indexes: dict[str, SearchIndex] = {}
+_indexes: dict[tuple[str, str], SearchIndex] = {}  # by folder and SEARCH_SCORING
 _indexes_lock = threading.Lock()
 
 
 def search_index() -> SearchIndex:
-    """The index of the current app's ``SEARCH_INDEX_DIR`` (one object per folder)."""
-    path = str(Path(current_app.config["SEARCH_INDEX_DIR"]).resolve())
+    """The index of the current app's ``SEARCH_INDEX_DIR``, scored as its
+    ``SEARCH_SCORING`` says (one object per folder and setting)."""
+    config = current_app.config
+    key = (str(Path(config["SEARCH_INDEX_DIR"]).resolve()), config["SEARCH_SCORING"])
     with _indexes_lock:
-        if path not in _indexes:
-            _indexes[path] = SearchIndex(path, current_app.config["SEARCH_CACHE_MB"])
-        return _indexes[path]
+        if key not in _indexes:
+            _indexes[key] = SearchIndex(key[0], config["SEARCH_CACHE_MB"], key[1])
+        return _indexes[key]

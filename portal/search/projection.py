@@ -18,6 +18,7 @@ from portal.dispatch import AfterCommitWorker
 from portal.wall.models import Publication
 
 from .index import SearchUnavailable, search_index
+from .scoring import SCORINGS
 
 log = logging.getLogger(__name__)
 search_cli = AppGroup("search", help="The echo wall's search index.")
@@ -121,6 +122,8 @@ def rebuild() -> None:
 
 
 def init_app(app: Flask) -> None:
+    if app.config["SEARCH_SCORING"] not in SCORINGS:  # a typo would otherwise mean "whoosh"
+        raise ValueError(f"SEARCH_SCORING must be one of {', '.join(SCORINGS)}")
     app.extensions["portal.search"] = AfterCommitWorker(app, "search", "SEARCH_DISPATCH",
                                                         sync_index)
     app.cli.add_command(search_cli)

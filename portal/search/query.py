@@ -112,12 +112,12 @@ def search_ids(index: SearchIndex, text: str, filters: dict[str, str], page: int
             return Hits()
         query = Every()
         newest_first = True
-    arrays = index.arrays()
+    scorer = index.scorer()
     try:
-        wanted = index.filter_mask(arrays, {k: v for k, v in filters.items()
+        wanted = index.filter_mask(scorer, {k: v for k, v in filters.items()
                                             if v and k in FILTERS})
-        docnums, total = arrays.top(query, page * per_page, wanted, newest_first)
-        ids = [int(arrays.stored(d)["id"]) for d in docnums[(page - 1) * per_page:]]
+        docnums, total = scorer.top(query, page * per_page, wanted, newest_first)
+        ids = [int(scorer.stored(d)["id"]) for d in docnums[(page - 1) * per_page:]]
     except Exception as exc:  # a damaged segment found mid-search
         raise SearchUnavailable(repr(exc)) from exc
     return Hits(ids, total)
@@ -128,7 +128,7 @@ def more_like(index: SearchIndex, publication_id: int, text: str, limit: int = 5
     words = [w for w in query_words(text) if len(w) > 1][:8]
     if not words:
         return []
-    arrays = index.arrays()
-    docnums, _ = arrays.top(Or([Term(FIELD, t) for w in words for t in terms(w)]), limit + 1)
-    ids = [int(arrays.stored(d)["id"]) for d in docnums]
+    scorer = index.scorer()
+    docnums, _ = scorer.top(Or([Term(FIELD, t) for w in words for t in terms(w)]), limit + 1)
+    ids = [int(scorer.stored(d)["id"]) for d in docnums]
     return [i for i in ids if i != publication_id][:limit]

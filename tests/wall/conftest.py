@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from portal.search.scoring import SCORINGS
+
 ARCHIVE = [
     {"external_id": "A-1", "title": "人民路燃气管道漏气", "kind": "complaint", "channel": "hotline",
      "letter": "人民路25号楼下闻到明显燃气味，我叫王建国，电话13912345678，请尽快处理。",
@@ -31,6 +33,11 @@ ARCHIVE = [
      "department": "市生态环境局", "category": "生态环境",
      "submitted_at": "2026-02-01T10:00:00+08:00", "replied_at": "2026-02-06T10:00:00+08:00"},
 ]
+
+
+# For tests that search: they run with either scorer (SEARCH_SCORING), which must agree.
+EITHER_SCORING = pytest.mark.parametrize("app", [{"SEARCH_SCORING": s} for s in SCORINGS],
+                                         ids=SCORINGS, indirect=True)
 
 
 def write_archive(path: Path, records: list[Any], extra_lines: list[str] = ()) -> Path:

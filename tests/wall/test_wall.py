@@ -14,7 +14,7 @@ from portal.cases.workflow import Action, Status
 from portal.privacy import redact as redact_module
 from portal.wall import importer
 from portal.wall.models import Publication
-from tests.wall.conftest import ARCHIVE, write_archive
+from tests.wall.conftest import ARCHIVE, EITHER_SCORING, write_archive
 
 PII = ["王建国", "13912345678", "li.hua@example.com", "浙A12345", "25号楼"]
 
@@ -97,6 +97,7 @@ def test_the_detail_page_shows_the_public_version_only(client, imported, session
         assert value not in html
 
 
+@EITHER_SCORING
 def test_search_finds_two_character_words_synonyms_and_departments(client, imported):
     assert "人民路燃气管道漏气" in client.get("/search?q=燃气").get_data(as_text=True)
     assert "人民路燃气管道漏气" in client.get("/search?q=煤气").get_data(as_text=True)
@@ -107,6 +108,7 @@ def test_search_finds_two_character_words_synonyms_and_departments(client, impor
     assert "<mark>" in client.get("/search?q=燃气").get_data(as_text=True)
 
 
+@EITHER_SCORING
 def test_the_title_weighs_most_then_the_reply_then_the_letter(app, tmp_path, client):
     def item(n: int, title: str, letter: str, reply: str) -> dict:
         return {"external_id": f"W-{n}", "title": title, "letter": letter, "reply": reply,
@@ -125,6 +127,7 @@ def test_the_title_weighs_most_then_the_reply_then_the_letter(app, tmp_path, cli
     assert [hit["title"] for hit in found] == ["水箱清洗问题", "高层用水问题", "二次供水问题"]
 
 
+@EITHER_SCORING
 def test_control_characters_in_a_query_are_only_text(client, imported):
     for q in ["燃气\x1e3\x1f路灯", "\x1f", "3\x1f燃气", "\x00燃气"]:
         response = client.get("/api/search", query_string={"q": q})
@@ -140,6 +143,7 @@ def test_hostile_and_odd_queries_answer_without_error(client, imported):
         assert client.get("/api/search", query_string={"q": q}).status_code == 200
 
 
+@EITHER_SCORING
 def test_impossible_filters_are_ignored_not_an_error(client, imported):
     for args in ("year=0000", "year=9999", "year=%EF%BC%90%EF%BC%92%EF%BC%90%EF%BC%92",
                  "department=%00", "category=%E5%9F%8E%00", "department=%ED%A0%80"):
@@ -150,6 +154,7 @@ def test_impossible_filters_are_ignored_not_an_error(client, imported):
     assert "解放路路灯不亮" in listed  # the filter was dropped, not applied
 
 
+@EITHER_SCORING
 def test_the_json_api_contract(client, imported):
     body = client.get("/api/search?q=燃气&per_page=5").get_json()
     assert body["total"] == 1 and body["page"] == 1
@@ -170,6 +175,7 @@ def test_the_atom_feed_lists_replies_and_narrows_by_department(client, imported)
     assert narrowed.count("<entry>") == 1
 
 
+@EITHER_SCORING
 def test_similar_replies_are_offered_while_typing(client, imported):
     results = client.get("/api/similar?q=我家楼下燃气管道有味道").get_json()["results"]
     assert any("燃气" in r["title"] for r in results)
