@@ -144,4 +144,5 @@ def seed_demo(session: Session) -> Iterator[str]:
             location=location, category_id=categories[category].id, consent_publish=True,
             contact=ContactData(phone=f"1390000{1000 + i:04d}", name="张三", salutation="先生"),
         ), Actor.citizen())
+        assert case.contact is not None
         yield f"示例来信 {case.tracking_code}（电话后四位 {case.contact.phone_last4}）"

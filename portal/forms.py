@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import request
@@ -80,18 +81,22 @@ class PortalForm(FlaskForm):
 class ChoiceMixin:
     """Chinese messages for select and radio fields, and no crash on junk input."""
 
+    data: Any
+    coerce: Callable[[Any], Any]  # these two come from the wtforms field it is mixed into
+    iter_choices: Callable[[], Iterator[tuple[Any, ...]]]
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
             try:
-                self.data = self.coerce(valuelist[0])  # type: ignore[attr-defined]
+                self.data = self.coerce(valuelist[0])
             except (ValueError, TypeError):
                 self.data = None
 
     def pre_validate(self, form: Any) -> None:
-        if self.data is None or self.data == "":  # type: ignore[attr-defined]
+        if self.data is None or self.data == "":
             return  # InputRequired or Optional decides
-        values = [v for v, *_ in self.iter_choices()]  # type: ignore[attr-defined]
-        if self.data not in values:  # type: ignore[attr-defined]
+        values = [v for v, *_ in self.iter_choices()]
+        if self.data not in values:
             raise ValidationError("请从列表中选择")
 
 
@@ -148,6 +153,8 @@ def block_field(label: str, *, min_: int = 0, max_: int, need: bool = True, **kw
 class MultiChoiceField(SelectMultipleField):
     """Several ids from a list; junk values are refused in Chinese, never with a 500."""
 
+    data: Any  # wtforms is untyped; valid forms hold what the validators let through
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = [coerce_id(v) for v in valuelist]
 
@@ -158,6 +165,8 @@ class MultiChoiceField(SelectMultipleField):
 
 
 class WholeNumberField(IntegerField):
+    data: Any  # wtforms is untyped; valid forms hold what the validators let through
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         raw = unicodedata.normalize("NFKC", valuelist[0]).strip() if valuelist else ""
         self.data = None
@@ -169,6 +178,8 @@ class WholeNumberField(IntegerField):
 
 
 class LocalDateField(DateField):
+    data: Any  # wtforms is untyped; valid forms hold what the validators let through
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         raw = (valuelist[0] if valuelist else "").strip()
         self.data = None

@@ -29,7 +29,7 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(session: Session, query: Select, page: int, per_page: int = 20) -> Page:
+def paginate(session: Session, query: Select[Any], page: int, per_page: int = 20) -> Page:
     """One page of ``query``; out-of-range page numbers are clamped, never an error."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page_obj = Page([], total or 0, 1, per_page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -30,6 +31,11 @@ from .workflow import (
     Satisfaction,
     Status,
 )
+
+if TYPE_CHECKING:  # the other ends of relationships; importing them here would be a cycle
+    from portal.auth.models import StaffUser
+    from portal.campaigns.models import Campaign
+    from portal.wall.models import Publication
 
 
 class Department(Base):
@@ -115,7 +121,7 @@ class Case(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category | None] = relationship()
-    campaign: Mapped[Campaign | None] = relationship(back_populates="cases")  # noqa: F821
+    campaign: Mapped[Campaign | None] = relationship(back_populates="cases")
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     subject_department: Mapped[Department | None] = relationship(
         foreign_keys=[subject_department_id])
@@ -128,7 +134,7 @@ class Case(Base):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
     )
-    owner: Mapped[StaffUser | None] = relationship()  # noqa: F821
+    owner: Mapped[StaffUser | None] = relationship()
     co_handlings: Mapped[list[CoHandling]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CoHandling.id"
     )
@@ -137,7 +143,7 @@ class Case(Base):
     )
     merged_into: Mapped[Case | None] = relationship(remote_side=[id], back_populates="merged")
     merged: Mapped[list[Case]] = relationship(back_populates="merged_into")
-    publication: Mapped[Publication | None] = relationship(  # noqa: F821
+    publication: Mapped[Publication | None] = relationship(
         back_populates="case", uselist=False)
 
     @property
@@ -235,7 +241,7 @@ class CaseEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     case: Mapped[Case] = relationship(back_populates="events")
-    actor: Mapped[StaffUser | None] = relationship()  # noqa: F821
+    actor: Mapped[StaffUser | None] = relationship()
     department: Mapped[Department | None] = relationship()
 
     @property

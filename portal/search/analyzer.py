@@ -49,7 +49,7 @@ def _parts(value: str) -> Iterator[tuple[str, float]]:
             yield part, 1.0
 
 
-class WeightedTokenizer(Tokenizer):  # type: ignore[misc]
+class WeightedTokenizer(Tokenizer):
     """jieba's search-mode words, each boosted by the weight of the part it is in."""
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -196,7 +197,7 @@ class ArraySearcher:
 
     def _joined(self, read: Callable[[IndexReader, str], tuple[np.ndarray]], field: str,
                 what: str) -> np.ndarray:
-        parts = [self.cache.get((_segment_id(r), what, field), lambda r=r: read(r, field))[0]
+        parts = [self.cache.get((_segment_id(r), what, field), partial(read, r, field))[0]
                  for r, _ in self.leaves]
         return np.concatenate(parts) if parts else np.zeros(0)
 
@@ -216,7 +217,7 @@ class ArraySearcher:
         for reader, offset in self.leaves:
             seg_ids, seg_weights = self.cache.get(
                 (_segment_id(reader), "postings", field, text),
-                lambda r=reader: _read_postings(r, field, text))
+                partial(_read_postings, reader, field, text))
             ids.append(seg_ids + offset)
             weights.append(seg_weights)
         if not ids:

@@ -119,19 +119,19 @@ class _View:
         self.buf.release()
 
 
-class _SharedBuffer(BufferFile):  # type: ignore[misc]
+class _SharedBuffer(BufferFile):
     def __init__(self, buf: memoryview, name: str | None = None) -> None:
         self._buf, self._name, self.onclose = buf, name, None
         self.file = _View(buf)
         self.is_real = self.is_closed = False
 
 
-class _MappedFile(StructFile):  # type: ignore[misc]
+class _MappedFile(StructFile):
     def subset(self, position: int, length: int, name: str | None = None) -> BufferFile:
         return _SharedBuffer(memoryview(self.file)[position:position + length], name)
 
 
-class SharedMapStorage(FileStorage):  # type: ignore[misc]
+class SharedMapStorage(FileStorage):
     """Index files read through a memory map that every worker process shares.
 
     Whoosh's own mmap mode copies each segment file into a private ``BytesIO`` when a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -101,7 +102,7 @@ class Filters:
     sort: str = "newest"
 
 
-SORTS = {
+SORTS: dict[str, tuple[ColumnElement[Any], str]] = {
     "newest": (Case.submitted_at.desc(), "最新提交"),
     "oldest": (Case.submitted_at.asc(), "最早提交"),
     "due": (Case.due_on.asc().nulls_last(), "办理时限"),
@@ -109,7 +110,8 @@ SORTS = {
 }
 
 
-def queue_query(user: StaffUser, queue: Queue, filters: Filters, today: dt.date) -> Select:
+def queue_query(user: StaffUser, queue: Queue, filters: Filters, today: dt.date
+                ) -> Select[Case]:
     query = select(Case).where(visible_to(user), queue.where(user, today))
     f = filters
     for column, value in ((Case.channel, f.channel), (Case.kind, f.kind),

@@ -88,7 +88,7 @@ class ServiceAttributeForm(PortalForm):
             raise ValidationError("只有单选、多选类型需要填写选项")
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         if self._is_list() and not (self.options.data or "").strip():
             self.options.errors = [*self.options.errors, "单选、多选类型请至少填写一个选项"]
             return False

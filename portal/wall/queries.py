@@ -45,11 +45,11 @@ class WallFilters:
         )
 
 
-def public_publications() -> Select[tuple[Publication]]:
+def public_publications() -> Select[Publication]:
     return select(Publication).where(Publication.is_public)
 
 
-def wall_query(filters: WallFilters) -> Select[tuple[Publication]]:
+def wall_query(filters: WallFilters) -> Select[Publication]:
     query = public_publications()
     if filters.department:
         query = query.where(Publication.department_name == filters.department)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal.db import db, utcnow
@@ -54,7 +55,8 @@ def search() -> Any:
     filters = WallFilters.from_args(request.args)
     newest = request.args.get("sort") == "newest"
     page_no = _page_number()
-    unavailable, rows, total = False, [], 0
+    unavailable, total = False, 0
+    rows: list[tuple[Publication, Markup]] = []
     if text.strip() or filters.as_dict():
         try:
             rows, total = run_search(text, filters, page_no, PER_PAGE, newest)
