@@ -32,6 +32,7 @@ login_manager.session_protection = None  # the epoch and timeouts below do this 
 
 F = TypeVar("F", bound=Callable[..., Any])
 SECOND_FACTOR = "second_factor"  # in the session: signed in with an authenticator code
+COMMAND_LINE = "(命令行)"  # who, in the security log, for what an operator ran on the server
 
 
 @login_manager.user_loader
@@ -81,6 +82,8 @@ def session_expired() -> str | None:
         return "登录已超过规定时长，请重新登录。"
     if not session.get(SECOND_FACTOR) and totp.required(current_user):
         return "您的账号须使用身份验证器两步验证，请重新登录。"
+    if current_user.must_change_password:  # sign-in asks for the new one before anything
+        return "您的密码须先修改，请重新登录。"
     session["seen_at"] = now
     return None
 

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal.auth.access import record_security_event
+from portal.auth.access import COMMAND_LINE, record_security_event
 from portal.db import db
 from portal.templating import local_datetime
 from portal.textclean import clean_text
@@ -16,7 +16,6 @@ from .keys import issue_key, revoke_key
 from .models import ApiClient
 
 MAX_NAME = 100
-COMMAND_LINE = "(命令行)"  # who, in the security log, for what an operator ran on the server
 open311_cli = AppGroup("open311", help="Open311 API keys.")
 
 
