@@ -124,6 +124,11 @@ class Config:
 
     SITE_NAME = _env("SITE_NAME", "市民诉求与建议平台")
     CITY_NAME = _env("CITY_NAME", "示范市")
+    # No staff password may be made of these (nor of SITE_NAME, CITY_NAME) with digits and
+    # symbols: the portal's name in pinyin and English, the hotline; add the city's pinyin.
+    PASSWORD_SITE_WORDS = tuple(_env(
+        "PASSWORD_SITE_WORDS", "portal,12345,shizhang,xinxiang,shimin,suqiu,jianyi,pingtai,"
+        "zhengfu,zhengwu,rexian,mayor,citizen,hotline,shifanshi").split(","))
     SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
     TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
 

@@ -28,6 +28,7 @@ from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp
 from portal.staff import identity
+from portal.staff.account import bp as account_bp
 from portal.staff.admin import bp as admin_bp
 from portal.staff.api_keys import bp as api_keys_bp
 from portal.staff.cases import bp as staff_cases_bp
@@ -85,7 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
-                      staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
+                      account_bp, staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
                       service_attributes_bp, open311_bp, opendata_bp, openapi_bp):
         app.register_blueprint(blueprint)
     return app

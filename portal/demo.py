@@ -109,7 +109,8 @@ def seed_demo(session: Session) -> Iterator[str]:
     for username, display, roles, dept in STAFF:
         password = secrets.token_urlsafe(12)
         create_staff(session, username=username, roles=roles, password=password,
-                     display_name=display, department=departments[dept] if dept else None)
+                     display_name=display, department=departments[dept] if dept else None,
+                     must_change_password=False)  # the demonstration works in one step
         yield f"工作人员账号 {username:<10} 密码 {password}  （{'、'.join(r.label for r in roles)}）"
 
     session.add_all([

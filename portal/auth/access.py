@@ -13,16 +13,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, has_request_context, request, session
+from flask import Flask, abort, current_app, session
 from flask_login import LoginManager, current_user, logout_user
 from sqlalchemy import select
 
 from portal.cases.workflow import Role
 from portal.db import db, utcnow
-from portal.logs import request_id
 
 from . import totp
-from .models import SecurityEvent, StaffUser
+from .events import record_security_event
+from .models import StaffUser
 
 login_manager = LoginManager()
 login_manager.login_view = "staff.login"
@@ -31,7 +31,6 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the epoch and timeouts below do this job
 
 F = TypeVar("F", bound=Callable[..., Any])
-COMMAND_LINE = "(命令行)"  # who, in the security log, for what an operator ran on the server
 SECOND_FACTOR = "second_factor"  # in the session: signed in with an authenticator code
 
 
@@ -45,22 +44,6 @@ def load_user(user_id: str) -> StaffUser | None:
     if user is None or not user.is_active or user.session_epoch != epoch:
         return None
     return user
-
-
-def record_security_event(action: str, *, user: StaffUser | None = None,
-                          username: str | None = None, object_type: str | None = None,
-                          object_id: int | None = None) -> None:
-    """Add one append-only security log row to the current transaction (no user and no
-    name: a command run on the server)."""
-    db.session.add(SecurityEvent(
-        action=action,
-        actor_id=user.id if user else None,
-        username=(user.username if user else username or COMMAND_LINE)[:64],
-        object_type=object_type,
-        object_id=object_id,
-        ip_address=request.remote_addr if has_request_context() else None,  # None: a command
-        request_id=request_id(),
-    ))
 
 
 def start_session(user: StaffUser) -> None:
@@ -83,19 +66,20 @@ def session_expired() -> str | None:
         return "登录已超过规定时长，请重新登录。"
     if not session.get(SECOND_FACTOR) and totp.required(current_user):
         return "您的账号须使用身份验证器两步验证，请重新登录。"
+    if current_user.must_change_password:  # sign-in asks for the new one before anything
+        return "您的密码须先修改，请重新登录。"
     session["seen_at"] = now
     return None
 
 
 def end_session() -> None:
-    """Log out and void every copy of this session's cookie."""
+    """Log out and void every copy of this session's cookie (the caller commits)."""
     user = current_user._get_current_object()  # noqa: SLF001 - werkzeug proxy API
     if isinstance(user, StaffUser):
         user_row = db.session.get(StaffUser, user.id)
         if user_row is not None:
             user_row.session_epoch += 1
             record_security_event("logout", user=user_row)
-            db.session.commit()
     logout_user()
     session.clear()
 

@@ -26,7 +26,8 @@ from .services import STAFF_ROLES, AccountRefused, create_staff
 def create_staff_command(username: str, roles: tuple[str, ...], department: str | None,
                          display_name: str | None, email: str | None,
                          password: str | None) -> None:
-    """Create a staff account with one or more roles."""
+    """Create a staff account with one or more roles; its owner replaces the password at
+    the first sign-in."""
     dept = None
     if department:
         dept = db.session.scalar(select(Department).where(Department.name == department))
@@ -41,7 +42,8 @@ def create_staff_command(username: str, roles: tuple[str, ...], department: str 
     except AccountRefused as refused:
         raise click.ClickException(str(refused)) from refused
     db.session.commit()
-    click.echo(f"已创建工作人员账号 {user.username}（{'、'.join(r.label for r in user.roles)}）")
+    click.echo(f"已创建工作人员账号 {user.username}（{'、'.join(r.label for r in user.roles)}），"
+               "本人首次登录时须设置新密码。")
 
 
 def init_app(app: Flask) -> None:

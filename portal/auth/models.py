@@ -8,7 +8,7 @@ import os
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Department
@@ -23,18 +23,23 @@ _hasher = PasswordHasher(
     memory_cost=int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", 65536)),
 )
 _DUMMY_HASH = _hasher.hash("unknown-user-timing-equaliser")
+USERNAME_MAX = 64
 
 
 class StaffUser(Base):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)  # canonical_username
     display_name: Mapped[str] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(254))  # for escalations and notices
     password_hash: Mapped[str] = mapped_column(String(200))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Someone else chose the password (``create-staff``, the admin page, an admin's reset):
+    # the next sign-in replaces it before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     # Bumped at logout and on role changes: every session issued before is void.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     # The second factor (auth.totp): the authenticator's secret, and the time step of

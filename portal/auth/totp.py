@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 
+from .events import record_security_event
 from .models import RecoveryCode, StaffUser
 
 ISSUER = "市民建议征集平台"
@@ -107,10 +108,12 @@ def enrol(session: Session, user: StaffUser, secret: str, code: str) -> list[str
     return issue_recovery_codes(session, user)
 
 
-def reset(session: Session, user: StaffUser) -> None:
+def reset(session: Session, user: StaffUser, actor: StaffUser) -> None:
     """Forget ``user``'s authenticator and recovery codes (a lost phone); they enrol
     again at their next sign-in, and every session they have ends."""
     user.totp_secret, user.totp_last_step = None, None
     for old in session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         session.delete(old)
     user.session_epoch += 1
+    record_security_event("reset_second_factor", user=actor, object_type="staff_user",
+                          object_id=user.id)

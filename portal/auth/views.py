@@ -1,4 +1,10 @@
-"""Staff sign-in and sign-out."""
+"""Staff sign-in and sign-out.
+
+After the password, a member may owe further steps, in this order: the authenticator
+code (if one is enrolled), a new password (if someone else chose the current one), and
+adding an authenticator (if the role needs one). Until the last is done the browser
+holds only a five-minute "half signed in" state, which opens no other page.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import InvalidToken
 from flask import (
     Blueprint,
-    current_app,
+    abort,
     flash,
     redirect,
     render_template,
@@ -26,25 +32,22 @@ from portal.privacy.crypto import cipher
 from portal.security import no_store
 
 from . import totp
-from .access import SECOND_FACTOR, end_session, record_security_event, start_session
-from .forms import EnrolForm, LoginForm, SecondFactorForm
-from .models import StaffUser
+from .access import SECOND_FACTOR, end_session, start_session
+from .events import record_security_event
+from .forms import ChangePasswordForm, EnrolForm, LoginForm, SecondFactorForm
+from .models import USERNAME_MAX, StaffUser
+from .names import canonical_username
+from .services import AccountRefused, change_password
+from .throttle import failed, login_limit
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
-PENDING = "pending_login"  # who passed the password step and owes a second factor
+PENDING = "pending_login"  # who passed the password step and owes further steps
 PENDING_SECONDS = 300
 
 
-def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code >= 400
-
-
 def _account_key() -> str:
-    return "login-account:" + (request.form.get("username") or "").strip().lower()[:64]
+    """The account a sign-in tries, however its name was spelt (see ``LoginForm``)."""
+    return "login-account:" + canonical_username(request.form.get("username"))[:USERNAME_MAX]
 
 
 def _safe_next(target: str | None) -> str:
@@ -57,8 +60,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_account_key)
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed)
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed, key_func=_account_key)
 @no_store
 def login() -> Any:
     """Sign in with username and password; the same answer for unknown users."""
@@ -72,12 +75,9 @@ def login() -> Any:
         ok = user.check_password(form.password.data) if user else StaffUser.check_no_password(
             form.password.data)
         if ok and user is not None and user.is_active:
-            next_url = _safe_next(request.args.get("next"))
-            if totp.required(user):
-                return _ask_second_factor(user, next_url)
-            _sign_in(user, second_factor=False)
-            db.session.commit()
-            return redirect(next_url, code=303)
+            session.clear()
+            return _onward(user, {"user": user.id, "epoch": user.session_epoch,
+                                  "next": _safe_next(request.args.get("next"))})
         # What was typed may be a password in the wrong box: log only real usernames.
         record_security_event("login_failed", username=user.username if user else None)
         db.session.commit()
@@ -92,13 +92,28 @@ def _sign_in(user: StaffUser, second_factor: bool) -> None:
     record_security_event("login", user=user)
 
 
-def _ask_second_factor(user: StaffUser, next_url: str) -> Response:
-    """The password was right: remember who is half signed in, then ask for a code
-    (or, for an account that has no authenticator yet, have one added)."""
-    session.clear()
-    session[PENDING] = {"user": user.id, "epoch": user.session_epoch, "next": next_url,
-                        "at": utcnow().timestamp()}
-    return redirect(url_for(".second_factor" if user.totp_secret else ".enrol"), code=303)
+def _next_step(user: StaffUser, pending: dict[str, Any]) -> str | None:
+    """The sign-in step ``user`` still owes, as an endpoint; None when none is left."""
+    if user.totp_secret is not None and not pending.get("verified"):
+        return ".second_factor"
+    if user.must_change_password:
+        return ".new_password"
+    if totp.required(user) and user.totp_secret is None:
+        return ".enrol"
+    return None
+
+
+def _onward(user: StaffUser, pending: dict[str, Any]) -> Response:
+    """Lead ``user`` to the next step they owe, each with its own few minutes; or,
+    with none left, sign them in."""
+    step = _next_step(user, pending)
+    if step is None:
+        _sign_in(user, second_factor=bool(pending.get("verified")))
+        db.session.commit()
+        return redirect(pending["next"], code=303)
+    session[PENDING] = {**pending, "at": utcnow().timestamp()}
+    db.session.commit()
+    return redirect(url_for(step), code=303)
 
 
 def _pending_user() -> tuple[StaffUser, dict[str, Any]] | None:
@@ -134,16 +149,24 @@ def _start_again() -> Response:
     return redirect(url_for(".login"), code=303)
 
 
+def _owing(step: str) -> tuple[StaffUser, dict[str, Any]]:
+    """The half-signed-in member, if ``step`` is the one they owe now; otherwise the
+    request ends, sent to the step they do owe or back to the password."""
+    found = _pending_user()
+    if found is None or (owed := _next_step(*found)) is None:
+        abort(_start_again())
+    if owed != step:
+        abort(redirect(url_for(owed), code=303))
+    return found
+
+
 @bp.route("/login/verify", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_pending_key)
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed)
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed, key_func=_pending_key)
 @no_store
 def second_factor() -> Any:
     """The second step of sign-in: a code from the authenticator, or a recovery code."""
-    found = _pending_user()
-    if found is None or found[0].totp_secret is None:
-        return _start_again()
-    user, pending = found
+    user, pending = _owing(".second_factor")
     form = SecondFactorForm()
     if form.validate_on_submit():
         code = form.code.data
@@ -152,24 +175,38 @@ def second_factor() -> Any:
                 recovered := totp.use_recovery_code(db.session, user, code)):
             if recovered:
                 record_security_event("recovery_code_used", user=user)
-            _sign_in(user, second_factor=True)
-            db.session.commit()
-            return redirect(pending["next"], code=303)
+            return _onward(user, {**pending, "verified": True})
         record_security_event("second_factor_failed", user=user)
         db.session.commit()
         form.code.errors = ["验证码不正确、已过期或已使用过"]
     return render_template("auth/second_factor.html", form=form), 200 if not form.errors else 401
 
 
+@bp.route("/login/password", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed, key_func=_pending_key)
+@no_store
+def new_password() -> Any:
+    """The sign-in step that replaces a password someone else chose, before anything else."""
+    user, pending = _owing(".new_password")
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(user, form.current_password.data, form.new_password.data)
+        except AccountRefused as refused:
+            form[refused.field].errors = [str(refused)]
+            db.session.commit()  # a wrong current password is in the security log
+        else:
+            return _onward(user, {**pending, "epoch": user.session_epoch})
+    return render_template("auth/change_password.html", form=form, forced=True), (
+        400 if form.errors else 200)
+
+
 @bp.route("/login/enrol", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_pending_key)
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed, key_func=_pending_key)
 @no_store
 def enrol() -> Any:
     """Add an authenticator before the first session of a role that requires one."""
-    found = _pending_user()
-    if found is None or found[0].totp_secret is not None:
-        return _start_again()
-    user, pending = found
+    user, pending = _owing(".enrol")
     secret = _pending_secret(pending)
     if secret is None:  # kept encrypted: the session is a cookie the browser can read
         secret = totp.new_secret()
@@ -193,5 +230,6 @@ def enrol() -> Any:
 def logout() -> Any:
     """Sign out; the session cookie is void from now on, even if copied."""
     end_session()
+    db.session.commit()
     flash("您已安全退出。", "success")
     return redirect(url_for("auth.login"), code=303)

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.auth.access import record_security_event
+from portal.auth.events import record_security_event
 from portal.auth.models import StaffUser
 
 from .models import CalendarDay, Category, Department

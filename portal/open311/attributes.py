@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from portal.auth.access import record_security_event
+from portal.auth.events import record_security_event
 from portal.auth.models import StaffUser
 from portal.textclean import clean_text
 

@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.auth.access import record_security_event
+from portal.auth.events import record_security_event
 from portal.auth.models import StaffUser
 from portal.db import utcnow
 

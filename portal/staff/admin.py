@@ -14,9 +14,16 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth import totp
-from portal.auth.access import record_security_event, requires
+from portal.auth.access import requires
+from portal.auth.events import record_security_event
 from portal.auth.models import StaffUser
-from portal.auth.services import STAFF_ROLES, AccountRefused, create_staff, set_active
+from portal.auth.services import (
+    STAFF_ROLES,
+    AccountRefused,
+    create_staff,
+    require_password_change,
+    set_active,
+)
 from portal.cases.forms import check_email
 from portal.cases.models import CalendarDay, CaseEvent, Category, Department
 from portal.cases.reference import NameTaken, add_category, add_department, set_calendar_day
@@ -123,7 +130,7 @@ class AccountForm(PortalForm):
                              option_widget=CheckboxInput())
     department = ChoiceField("所属单位", coerce=coerce_id, validators=[Optional()])
     password = PasswordField("初始密码", validators=[chosen("初始密码")],
-                             description="至少 12 个字符；请当面或电话告知本人")
+                             description="至少 12 个字符；请当面或电话告知本人，本人首次登录时须改设新密码")
 
 
 @bp.route("/departments", methods=["GET", "POST"])
@@ -178,13 +185,10 @@ def accounts() -> Any:
             user = create_staff(
                 db.session, username=form.username.data, display_name=form.display_name.data,
                 roles=[STAFF_ROLES[i - 1] for i in form.roles.data], password=form.password.data,
-                department=department, email=form.email.data or None)
+                department=department, email=form.email.data or None, actor=current_user)
         except AccountRefused as refused:
-            field = form.password if "密码" in str(refused) else form.username
-            field.errors = [str(refused)]
+            form[refused.field].errors = [str(refused)]
         else:
-            record_security_event("create_account", user=current_user, object_type="staff_user",
-                                  object_id=user.id)
             db.session.commit()
             flash(f"已创建账号 {user.username}。", "success")
             return redirect(url_for(".accounts"), code=303)
@@ -199,11 +203,21 @@ def reset_second_factor(user_id: int) -> Any:
     """Forget an account's authenticator (a lost phone): it enrols again at next sign-in."""
     user = db.session.get(StaffUser, user_id) or abort(404)
     if ConfirmForm().validate_on_submit():
-        totp.reset(db.session, user)
-        record_security_event("reset_second_factor", user=current_user,
-                              object_type="staff_user", object_id=user.id)
+        totp.reset(db.session, user, current_user)
         db.session.commit()
         flash(f"已重置 {user.username} 的两步验证，其登录会话已全部结束。", "success")
+    return redirect(url_for(".accounts"), code=303)
+
+
+@bp.route("/accounts/<id:user_id>/password", methods=["POST"])
+@requires(Role.ADMIN)
+def require_new_password(user_id: int) -> Any:
+    """Have a member choose a new password at the next sign-in; their sessions end now."""
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        require_password_change(user, current_user)
+        db.session.commit()
+        flash(f"{user.username} 下次登录时须设置新密码，其登录会话已全部结束。", "success")
     return redirect(url_for(".accounts"), code=303)
 
 
@@ -216,9 +230,7 @@ def toggle_account(user_id: int) -> Any:
         flash("不能停用自己的账号。", "error")
         return redirect(url_for(".accounts"), code=303)
     if ConfirmForm().validate_on_submit():
-        set_active(user, not user.is_active)
-        record_security_event("enable_account" if user.is_active else "disable_account",
-                              user=current_user, object_type="staff_user", object_id=user.id)
+        set_active(user, not user.is_active, current_user)
         db.session.commit()
         flash(f"已{'启用' if user.is_active else '停用'}账号 {user.username}。", "success")
     return redirect(url_for(".accounts"), code=303)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal.auth.access import record_security_event
+from portal.auth.events import record_security_event
 from portal.cases.attachments import attachment_root
 from portal.cases.deadlines import missing_schedule_warning, working_days_left
 from portal.cases.handling import staff_actor

@@ -146,8 +146,9 @@ def world(app, session, make_category, make_department) -> World:
 
 # --- anonymous visitors (A8) ---------------------------------------------------------------
 
-# The steps of signing in (the second one: tests/staff/test_second_factor.py).
-SIGN_IN_STEPS = {"auth.login", "auth.second_factor", "auth.enrol"}
+# The steps of signing in (the later ones: tests/staff/test_second_factor.py and
+# tests/staff/test_password_change.py).
+SIGN_IN_STEPS = {"auth.login", "auth.second_factor", "auth.new_password", "auth.enrol"}
 
 
 def test_every_staff_route_sends_anonymous_visitors_to_login(app):

@@ -62,7 +62,28 @@ def test_an_admin_creates_a_handler_account_that_can_sign_in(admin, session, app
     session.rollback()
     user = session.scalars(select(StaffUser).where(StaffUser.username == "liu")).one()
     assert user.roles == {Role.HANDLER} and user.department_id == dept.id
-    assert login(app.test_client(), "liu", "a-long-passphrase-42").status_code == 303
+    assert user.must_change_password  # the admin knows it: liu chooses another at once
+    first = login(app.test_client(), "liu", "a-long-passphrase-42")
+    assert first.status_code == 303 and first.headers["Location"] == "/staff/login/password"
+    session.rollback()
+    [created] = session.scalars(select(SecurityEvent).where(
+        SecurityEvent.action == "create_account")).all()
+    assert (created.username, created.object_id) == ("root", user.id)
+
+
+@pytest.mark.parametrize("spelling", ["ROOT", "ｒｏｏｔ", "ro\u200bot", " root ", "\u202eroot"])
+def test_a_new_account_may_not_take_another_spelling_of_an_existing_name(admin, session,
+                                                                         spelling):
+    page = admin.get("/staff/admin/accounts").get_data(as_text=True)
+    response = post(admin, "/staff/admin/accounts", {
+        "username": spelling, "display_name": "另一个", "roles": role_value(page, "受理员"),
+        "password": "a-long-passphrase-42"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="username-error">\s*<li>用户名 root 已存在', html)
+    assert "a-long-passphrase-42" not in html
+    session.rollback()
+    assert session.scalars(select(StaffUser.username)).all() == ["root"]
 
 
 def test_weak_passwords_and_handlers_without_department_are_refused(admin, session):
@@ -72,7 +93,12 @@ def test_weak_passwords_and_handlers_without_department_are_refused(admin, sessi
         "username": "wang", "display_name": "王", "roles": roles["受理员"],
         "password": "password1234"})
     assert weak.status_code == 400
-    assert "这个密码太常见" in weak.get_data(as_text=True)
+    assert re.search(r'id="password-error">\s*<li>这个密码太常见', weak.get_data(as_text=True))
+    own_name = post(admin, "/staff/admin/accounts", {
+        "username": "wang", "display_name": "王小明", "roles": roles["受理员"],
+        "password": "王小明-2026-王小明"})
+    assert re.search(r'id="password-error">\s*<li>密码不能只是用户名、姓名',
+                     own_name.get_data(as_text=True))
     no_dept = post(admin, "/staff/admin/accounts", {
         "username": "zhao", "display_name": "赵", "roles": roles["承办人"],
         "password": "a-long-passphrase-42"})

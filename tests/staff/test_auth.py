@@ -3,17 +3,22 @@ through the real HTTP stack with CSRF and through the real CLI."""
 
 from __future__ import annotations
 
+import gzip
 import re
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from argon2 import PasswordHasher
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal.auth import access
 from portal.auth.models import SecurityEvent, StaffRole, StaffUser
-from portal.auth.passwords import password_problem
+from portal.auth.names import canonical_username
+from portal.auth.passwords import LEAKED_PASSWORDS, password_problem
 from portal.cases.workflow import Role
 from tests.helpers import Clock, form_tokens, hidden_fields, login
 
@@ -167,6 +172,83 @@ def test_successful_logins_are_not_counted_as_failures(make_app, session):
     assert_locked_out(attempt(typo, "alice", PASSWORD, ip=ip))
 
 
+# --- one account, however its name is spelt -------------------------------------------------
+
+SPELLINGS = [
+    "al\u200bice",            # a zero-width space inside
+    "ａｌｉｃｅ",              # full-width letters
+    "ALICE",                  # upper case
+    "  alice \u3000",         # spaces around, an ideographic one too
+    "\u200falice\u200e",      # bidi marks
+    "\ufeffAl\u00adI\u202ece",  # a byte-order mark, a soft hyphen, a bidi override
+]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_a_name_signs_in_to_the_one_account(app, session, spelling):
+    user = add_staff(session, "alice")
+    client = app.test_client()
+    assert attempt(client, spelling, "not-the-password-at-all").status_code == 401
+    assert attempt(client, spelling, PASSWORD).status_code == 303
+    assert client.get("/staff/").status_code == 200
+    rows = events(session)
+    assert [(e.action, e.username, e.actor_id) for e in rows] == [
+        ("login_failed", "alice", None), ("login", "alice", user.id)]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_locked_account_stays_locked_under_any_other_spelling(app, session, spelling):
+    add_staff(session, "alice")
+    for i in range(10):
+        assert attempt(app.test_client(), "alice", f"guess-number-{i}",
+                       ip=f"203.0.113.{i + 1}").status_code == 401
+    assert_locked_out(attempt(app.test_client(), spelling, PASSWORD, ip="198.51.100.7"))
+
+
+def test_failures_under_many_spellings_count_against_the_one_account(app, session):
+    add_staff(session, "alice")
+    for i in range(10):
+        name = SPELLINGS[i % len(SPELLINGS)]
+        assert attempt(app.test_client(), name, f"guess-number-{i}",
+                       ip=f"203.0.113.{i + 1}").status_code == 401
+    assert_locked_out(attempt(app.test_client(), "alice", PASSWORD, ip="198.51.100.7"))
+    assert [(e.action, e.username) for e in events(session)] == [("login_failed", "alice")] * 10
+
+
+def test_an_unknown_name_costs_one_password_hash_like_a_known_one(app, session, monkeypatch):
+    add_staff(session, "alice")
+    verified: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def spy(self: PasswordHasher, hash: str, password: str) -> bool:
+        verified.append(password)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", spy)
+    client = app.test_client()
+    for name in ("alice", "ＡＬＩＣＥ\u200b", "nobody", "nobod\u200by"):
+        verified.clear()
+        assert attempt(client, name, "not-the-password-at-all").status_code == 401
+        assert len(verified) == 1, name
+
+
+@given(st.text(max_size=20))
+def test_canonical_username_is_stable_and_blind_to_format_characters(name):
+    canonical = canonical_username(name)
+    assert canonical_username(canonical) == canonical
+    assert canonical == canonical.strip()
+    assert not any(ch in canonical for ch in "\u200b\u200e\u200f\u202e\ufeff\u00ad")
+    hidden = "\u200b".join(name) + "\ufeff"
+    assert canonical_username(hidden) == canonical
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=20))
+def test_canonical_username_ignores_case_and_width_of_ascii_names(name):
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in name)
+    assert canonical_username(name.upper()) == canonical_username(name.lower()) \
+        == canonical_username(full_width) == canonical_username(f" {name} ")
+
+
 # --- the session identifier (A4), logout (A5), timeouts (A6) -------------------------------
 
 def test_session_cookie_is_replaced_and_old_contents_are_dropped_at_login(app, session):
@@ -312,19 +394,53 @@ def test_login_failure_and_logout_are_logged_without_the_password(app, session):
 
 # --- passwords (A1) ----------------------------------------------------------------------------
 
+COMMON = "这个密码太常见，容易被猜中，请换一个"
+OWN_NAME = "密码不能只是用户名、姓名或本平台的名称加上数字和符号"
+
+
 @pytest.mark.parametrize(("password", "reason"), [
     ("Short-pw-1", "密码至少需要 12 个字符"),
-    ("password1234", "这个密码太常见，容易被猜中，请换一个"),
-    ("PASSWORD1234", "这个密码太常见，容易被猜中，请换一个"),
+    ("password1234", COMMON),
+    ("PASSWORD1234", COMMON),
+    ("ｐａｓｓｗｏｒｄ１２３４", COMMON),                # full width
+    ("qwertyuiop!!2026", COMMON),                  # a leaked one, with digits and symbols
+    ("2026##Sunshine!!", COMMON),
     ("my-name-is-Wang-2024", "密码不能包含用户名"),
+    ("MY-NAME-IS-ＷＡＮＧ-2024", "密码不能包含用户名"),
     ("839201746519", "密码不能全是数字"),
 ])
-def test_weak_passwords_are_refused_with_a_reason(password, reason):
-    assert password_problem(password, "wang") == reason
+def test_weak_passwords_are_refused_with_a_reason(app, password, reason):
+    with app.app_context():
+        assert password_problem(password, "wang") == reason
 
 
-def test_a_long_uncommon_password_is_accepted():
-    assert password_problem(STRONG, "wang") is None
+@pytest.mark.parametrize("password", [
+    "alice2026!!!", "Alice@@alice", "ＡＬＩＣＥ-2026-!!", "!!alice.ALICE!!", "al\u200bice12345678",
+    "王小明2026!!!!!", "2026-王小明-王小明",                       # the display name
+    "portal2026!!!", "Shizhang-12345", "12345-portal-12345",       # the portal's words
+    "示范市市民诉求与建议平台1", "示范市-2026-示范市",               # CITY_NAME, SITE_NAME
+])
+def test_passwords_made_of_own_or_portal_names_are_refused(app, password):
+    with app.app_context():
+        assert password_problem(password, "alice", "王小明") == OWN_NAME
+
+
+def test_every_leaked_password_is_refused_also_with_digits_and_symbols_around(app):
+    with gzip.open(LEAKED_PASSWORDS, "rt", encoding="utf-8") as lines:
+        leaked = [line.strip() for line in lines if line.strip()]
+    assert len(leaked) >= 10_000
+    with app.app_context():
+        for word in leaked:
+            assert password_problem(word, "wang"), word
+            decorated = f"{word.title()}-2026!!!!!!" if any(ch.isalpha() for ch in word) \
+                else f"!!{word}!!!!!!!!!!"  # a leaked number with symbols around it
+            assert password_problem(decorated, "wang"), word
+
+
+@pytest.mark.parametrize("password", [STRONG, "Wild-lantern-orbit-77", "王小明的长城骑行计划2026"])
+def test_a_long_uncommon_password_is_accepted(app, password):
+    with app.app_context():
+        assert password_problem(password, "alice", "王小明") is None
 
 
 # --- `flask create-staff` ------------------------------------------------------------------------
@@ -334,7 +450,7 @@ def staff_named(session: Any, username: str) -> StaffUser | None:
     return session.scalar(select(StaffUser).where(StaffUser.username == username))
 
 
-def test_create_staff_makes_an_operator_who_can_sign_in(app, runner, session):
+def test_create_staff_makes_an_operator_who_chooses_a_password_at_first_sign_in(app, runner, session):
     result = runner.invoke(args=["create-staff", "wang", "--role", "operator",
                                  "--password", STRONG])
     assert result.exit_code == 0, result.output
@@ -345,8 +461,12 @@ def test_create_staff_makes_an_operator_who_can_sign_in(app, runner, session):
     assert user.department is None and user.is_active
     assert user.password_hash.startswith("$argon2id$")
     assert STRONG not in user.password_hash
+    assert user.must_change_password  # the password was typed by someone else
     client = app.test_client()
-    assert login(client, "wang", STRONG).status_code == 303
+    assert location(login(client, "wang", STRONG)) == "/staff/login/password"
+    rows = events(session)
+    assert [(e.action, e.username, e.object_id) for e in rows] == [
+        ("create_account", "(命令行)", user.id)]
 
 
 def test_create_staff_gives_several_roles_once_each(runner, session):
@@ -395,6 +515,27 @@ def test_create_staff_refuses_an_unknown_role(runner, session):
                                  "--password", STRONG])
     assert result.exit_code == 2
     assert staff_named(session, "zhao") is None
+
+
+def test_create_staff_stores_the_canonical_name_and_signs_in_under_any_spelling(app, runner,
+                                                                            session):
+    result = runner.invoke(args=["create-staff", " Ｗａｎｇ\u200b ", "--role", "operator",
+                                 "--password", STRONG])
+    assert result.exit_code == 0, result.output
+    assert "已创建工作人员账号 wang（受理员）" in result.output
+    assert staff_named(session, "wang") is not None
+    assert location(attempt(app.test_client(), "WANG", STRONG)) == "/staff/login/password"
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_create_staff_refuses_another_spelling_of_an_existing_name(runner, session, spelling):
+    add_staff(session, "alice")
+    result = runner.invoke(args=["create-staff", spelling, "--role", "operator",
+                                 "--password", STRONG])
+    assert result.exit_code != 0
+    assert "用户名 alice 已存在" in result.output
+    session.rollback()
+    assert session.scalars(select(StaffUser.username)).all() == ["alice"]
 
 
 def test_create_staff_prompts_for_the_password_twice_without_echoing_it(runner, session):
