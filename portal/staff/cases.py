@@ -19,6 +19,7 @@ from portal.cases.workflow import Action, Role, allowed_actions
 from portal.clock import local_today
 from portal.csvexport import csv_response
 from portal.db import db
+from portal.wall.models import Publication
 from portal.wall.search import related_replies
 
 from .actions import SPECS, build_form, committed
@@ -39,6 +40,13 @@ def _load(case_id: int) -> Case:
     return case
 
 
+def _similar_replies(case: Case) -> list[Publication]:
+    """Public replies like this letter, as the viewer reads it: which replies match tells
+    what the letter holds."""
+    letter = for_viewer(case.content, case) or ""
+    return related_replies(f"{for_viewer(case.title, case)} {letter[:200]}")
+
+
 def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 200) -> Any:
     actor = staff_actor(current_user)
     actions = [a for a in allowed_actions(case, actor) if a in SPECS]
@@ -53,7 +61,7 @@ def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 
     ).all() if answering else []
     return render_template(
         "staff/case.html", case=case, forms=forms, specs=SPECS, canned=canned,
-        knowledge=related_replies(f"{case.title} {case.content[:200]}") if answering else [],
+        knowledge=_similar_replies(case) if answering else [],
         days_left=working_days_left(db.session, today, case.due_on) if case.due_on else None,
         overdue=case.is_overdue(today), warning=missing_schedule_warning(db.session, today),
     ), status
