@@ -13,22 +13,20 @@ from portal.auth.models import StaffUser
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
 from portal.cases.workflow import Action, ExtensionStatus, Role, Status
 from portal.clock import city_zone
-from portal.privacy.whistleblower import hidden_clause, masked
+from portal.privacy.fields import Field, as_read, fields_for
+from portal.privacy.whistleblower import hidden_clause
 
 
 def visible_to(user: StaffUser) -> ColumnElement[bool]:
-    """The one rule of who sees which cases (SECURITY.md A9)."""
+    """The one rule of who sees which cases (SECURITY.md A9). Moderators see none here:
+    their desk shows the proposed public version, not the case (``privacy.fields``)."""
     if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         return true()
-    clauses: list[ColumnElement[bool]] = []
     if user.has_role(Role.HANDLER) and user.department_id is not None:
-        clauses.append(Case.department_id == user.department_id)
-        clauses.append(exists().where(CoHandling.case_id == Case.id,
-                                      CoHandling.department_id == user.department_id))
-    if user.has_role(Role.MODERATOR):
-        clauses.append(and_(Case.consent_publish.is_(True),
-                            Case.status.in_([Status.REPLIED, Status.CLOSED])))
-    return or_(*clauses) if clauses else false()
+        return or_(Case.department_id == user.department_id,
+                   exists().where(CoHandling.case_id == Case.id,
+                                  CoHandling.department_id == user.department_id))
+    return false()
 
 
 def case_for_staff(session: Session, user: StaffUser, case_id: int) -> Case | None:
@@ -141,19 +139,25 @@ def _matching(session: Session, user: StaffUser, query: Select, term: str
 
     The database holds the text as written, so SQL matches only the cases ``user`` reads
     so; searching the original of a letter masked for ``user`` would tell whether it
-    names someone. Those letters (the few that complain about ``user``'s department)
-    are matched here against their masked text, and the result is one SQL condition,
-    so that counts, pages and sorts stay exact.
+    names someone. Those letters (the few that complain about ``user``'s department;
+    every other case ``visible_to`` shows, ``fields_for`` lets ``user`` read as written)
+    are matched here against the text as ``user`` reads it, and the result is one SQL
+    condition, so that counts, pages and sorts stay exact.
     """
     hidden = hidden_clause(user.department_id)
     folded = term.lower()
     masked_hits = [case.id for case in session.scalars(query.where(hidden))
-                   if any(folded in masked(getattr(case, name), case).lower()
-                          for name in SEARCHED)]
+                   if any(folded in text.lower() for text in _searched_text(user, case))]
     like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     as_written = or_(*(getattr(Case, name).ilike(like, escape="\\") for name in SEARCHED))
     return or_(Case.tracking_code == term.upper(), and_(~hidden, as_written),
                Case.id.in_(masked_hits))
+
+
+def _searched_text(user: StaffUser, case: Case) -> list[str]:
+    fields = fields_for(user, case)
+    return [as_read(getattr(case, name), case, Field.LETTER, fields) or ""
+            for name in SEARCHED]
 
 
 def queue_counts(session: Session, user: StaffUser, today: dt.date) -> dict[str, int]:
