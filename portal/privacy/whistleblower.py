@@ -8,6 +8,8 @@ place of the incident stays: it is what they must look into, not who wrote.
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, false
+
 from portal.cases.models import Case
 
 from .redact import redact
@@ -16,6 +18,14 @@ from .redact import redact
 def hidden_from(case: Case, department_id: int | None) -> bool:
     """Whether staff of ``department_id`` must not learn who wrote ``case``."""
     return department_id is not None and case.subject_department_id == department_id
+
+
+def hidden_clause(department_id: int | None) -> ColumnElement[bool]:
+    """``hidden_from`` as SQL, null-safe so that its negation holds for cases without a
+    subject department."""
+    if department_id is None:
+        return false()
+    return Case.subject_department_id.is_not_distinct_from(department_id)
 
 
 def masked(text: str, case: Case) -> str:

@@ -18,8 +18,10 @@ from portal.cases.models import Case, Department
 from portal.cases.queries import case_by_tracking_code
 from portal.cases.workflow import Action, Actor, Adoption, Satisfaction, TransitionRefused
 from portal.db import db
+from portal.privacy.fields import Field
 
 from . import forms as f
+from .identity import for_viewer
 
 
 def committed(work: Callable[[], object]) -> bool:
@@ -70,7 +72,7 @@ def _prepare_answer(form: Any, session: Session, case: Case) -> None:
 
 def _prepare_reply(form: Any, session: Session, case: Case) -> None:
     if form.reply.data is None:  # a fresh form starts from the department's answer
-        form.reply.data = case.answer or ""
+        form.reply.data = for_viewer(case.answer, case, Field.REPLY) or ""
 
 
 def _assign(s: Session, c: Case, a: Actor, form: Any) -> None:

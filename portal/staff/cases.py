@@ -19,11 +19,13 @@ from portal.cases.workflow import Action, Role, allowed_actions
 from portal.clock import local_today
 from portal.csvexport import csv_response
 from portal.db import db
+from portal.privacy.fields import Field
+from portal.wall.models import Publication
 from portal.wall.search import related_replies
 
 from .actions import SPECS, build_form, committed
 from .guard import protect
-from .identity import for_viewer, identity_hidden
+from .identity import contact_for_viewer, for_viewer, viewer_fields
 from .queries import case_for_staff
 
 bp = protect(Blueprint("staff_cases", __name__, url_prefix="/staff/cases"))
@@ -39,7 +41,17 @@ def _load(case_id: int) -> Case:
     return case
 
 
+def _similar_replies(case: Case) -> list[Publication]:
+    """Public replies like this letter, as the viewer reads it: which replies match tells
+    what the letter holds."""
+    letter = for_viewer(case.content, case, Field.LETTER) or ""
+    return related_replies(f"{for_viewer(case.title, case, Field.LETTER)} {letter[:200]}")
+
+
 def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 200) -> Any:
+    """The case page, with the fields the viewer may see; showing contact data is logged."""
+    contact = contact_for_viewer(case)
+    db.session.commit()
     actor = staff_actor(current_user)
     actions = [a for a in allowed_actions(case, actor) if a in SPECS]
     forms = {a: build_form(SPECS[a], db.session, case, formdata=None) for a in actions}
@@ -52,8 +64,9 @@ def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 
                                   | CannedReply.category_id.is_(None))
     ).all() if answering else []
     return render_template(
-        "staff/case.html", case=case, forms=forms, specs=SPECS, canned=canned,
-        knowledge=related_replies(f"{case.title} {case.content[:200]}") if answering else [],
+        "staff/case.html", case=case, fields=viewer_fields(case), contact=contact,
+        forms=forms, specs=SPECS, canned=canned,
+        knowledge=_similar_replies(case) if answering else [],
         days_left=working_days_left(db.session, today, case.due_on) if case.due_on else None,
         overdue=case.is_overdue(today), warning=missing_schedule_warning(db.session, today),
     ), status
@@ -64,7 +77,6 @@ def show(case_id: int) -> Any:
     """Show a case with its letter, contact data, timeline and the actions allowed now."""
     case = _load(case_id)
     record_security_event("view_case", user=current_user, object_type="case", object_id=case.id)
-    db.session.commit()
     return _render(case)
 
 
@@ -95,7 +107,7 @@ def attachment(case_id: int, attachment_id: int) -> Response:
     case = _load(case_id)
     item = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
                                                       Attachment.case_id == case.id))
-    if item is None or identity_hidden(current_user, case):  # photos show who wrote
+    if item is None or Field.ATTACHMENTS not in viewer_fields(case):
         abort(404)
     path = attachment_root() / item.storage_key
     if not Path(path).is_file():
@@ -108,15 +120,23 @@ def attachment(case_id: int, attachment_id: int) -> Response:
 
 
 def audit_csv(events: list[CaseEvent], filename: str) -> Response:
-    """The audit trail as CSV (rows built now, while the request's session is open)."""
-    return csv_response(AUDIT_COLUMNS, [[
-        e.created_at.isoformat(), e.case.tracking_code, e.action.label,
-        e.from_status.label if e.from_status else "", e.to_status.label,
-        e.actor.display_name if e.actor else e.actor_role.label, e.actor_role.label,
-        e.department.name if e.department else "", for_viewer(e.note, e.case) or "",
-        "" if e.actor_role == Role.CITIZEN and identity_hidden(current_user, e.case)
-        else e.ip_address or "", e.request_id or "",
-    ] for e in events], filename)
+    """The audit trail of the cases whose trail the viewer may see, as CSV (rows built
+    now, while the request's session is open)."""
+    rows = []
+    for e in events:
+        fields = viewer_fields(e.case)
+        if Field.AUDIT_TRAIL not in fields:
+            continue
+        hide_ip = e.actor_role == Role.CITIZEN and Field.CITIZEN_IP not in fields
+        rows.append([
+            e.created_at.isoformat(), e.case.tracking_code, e.action.label,
+            e.from_status.label if e.from_status else "", e.to_status.label,
+            e.actor.display_name if e.actor else e.actor_role.label, e.actor_role.label,
+            e.department.name if e.department else "",
+            for_viewer(e.note, e.case, Field.NOTES) or "",
+            "" if hide_ip else e.ip_address or "", e.request_id or "",
+        ])
+    return csv_response(AUDIT_COLUMNS, rows, filename)
 
 
 @bp.route("/<id:case_id>/audit.csv")

@@ -14,21 +14,20 @@ from portal.auth.models import StaffUser
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
 from portal.cases.workflow import Action, ExtensionStatus, Role, Status
 from portal.clock import city_zone
+from portal.privacy.fields import Field, as_read, fields_for
+from portal.privacy.whistleblower import hidden_clause
 
 
 def visible_to(user: StaffUser) -> ColumnElement[bool]:
-    """The one rule of who sees which cases (SECURITY.md A9)."""
+    """The one rule of who sees which cases (SECURITY.md A9). Moderators see none here:
+    their desk shows the proposed public version, not the case (``privacy.fields``)."""
     if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         return true()
-    clauses: list[ColumnElement[bool]] = []
     if user.has_role(Role.HANDLER) and user.department_id is not None:
-        clauses.append(Case.department_id == user.department_id)
-        clauses.append(exists().where(CoHandling.case_id == Case.id,
-                                      CoHandling.department_id == user.department_id))
-    if user.has_role(Role.MODERATOR):
-        clauses.append(and_(Case.consent_publish.is_(True),
-                            Case.status.in_([Status.REPLIED, Status.CLOSED])))
-    return or_(*clauses) if clauses else false()
+        return or_(Case.department_id == user.department_id,
+                   exists().where(CoHandling.case_id == Case.id,
+                                  CoHandling.department_id == user.department_id))
+    return false()
 
 
 def case_for_staff(session: Session, user: StaffUser, case_id: int) -> Case | None:
@@ -110,8 +109,8 @@ SORTS: dict[str, tuple[ColumnElement[Any], str]] = {
 }
 
 
-def queue_query(user: StaffUser, queue: Queue, filters: Filters, today: dt.date
-                ) -> Select[Case]:
+def queue_query(session: Session, user: StaffUser, queue: Queue, filters: Filters,
+                today: dt.date) -> Select[Case]:
     query = select(Case).where(visible_to(user), queue.where(user, today))
     f = filters
     for column, value in ((Case.channel, f.channel), (Case.kind, f.kind),
@@ -126,13 +125,40 @@ def queue_query(user: StaffUser, queue: Queue, filters: Filters, today: dt.date
         query = query.where(Case.submitted_at < dt.datetime.combine(
             f.date_to + dt.timedelta(days=1), dt.time(), city_zone()))
     if f.q:
-        term = f.q.strip()
-        like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(Case.tracking_code == term.upper(),
-                                Case.title.ilike(like, escape="\\"),
-                                Case.content.ilike(like, escape="\\")))
+        query = query.where(_matching(session, user, query, f.q.strip()))
     order, _label = SORTS.get(f.sort, SORTS["newest"])
     return query.order_by(order, Case.id.desc())
+
+
+SEARCHED = ("title", "content")
+
+
+def _matching(session: Session, user: StaffUser, query: Select[Case], term: str
+              ) -> ColumnElement[bool]:
+    """The cases of ``query`` whose tracking code is ``term`` or whose text, as ``user``
+    reads it, holds ``term``.
+
+    The database holds the text as written, so SQL matches only the cases ``user`` reads
+    so; searching the original of a letter masked for ``user`` would tell whether it
+    names someone. Those letters (the few that complain about ``user``'s department;
+    every other case ``visible_to`` shows, ``fields_for`` lets ``user`` read as written)
+    are matched here against the text as ``user`` reads it, and the result is one SQL
+    condition, so that counts, pages and sorts stay exact.
+    """
+    hidden = hidden_clause(user.department_id)
+    folded = term.lower()
+    masked_hits = [case.id for case in session.scalars(query.where(hidden))
+                   if any(folded in text.lower() for text in _searched_text(user, case))]
+    like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    as_written = or_(*(getattr(Case, name).ilike(like, escape="\\") for name in SEARCHED))
+    return or_(Case.tracking_code == term.upper(), and_(~hidden, as_written),
+               Case.id.in_(masked_hits))
+
+
+def _searched_text(user: StaffUser, case: Case) -> list[str]:
+    fields = fields_for(user, case)
+    return [as_read(getattr(case, name), case, Field.LETTER, fields) or ""
+            for name in SEARCHED]
 
 
 def queue_counts(session: Session, user: StaffUser, today: dt.date) -> dict[str, int]:

@@ -63,7 +63,7 @@ def queue(name: str) -> Any:
         date_to=form.date_to.data, q=form.q.data or None, sort=form.sort.data or "newest",
     ) if valid else Filters()
     today = local_today()
-    page = paginate(db.session, queue_query(current_user, q, filters, today),
+    page = paginate(db.session, queue_query(db.session, current_user, q, filters, today),
                     request.args.get("page", 1, type=int), per_page=20)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("staff/queue.html", queue=q, page=page, form=form, args=args,
