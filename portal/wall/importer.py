@@ -30,7 +30,7 @@ from portal.db import db
 from portal.search.index import search_index
 from portal.search.projection import sync_index
 
-from .redact import Redaction, RedactionKey, redact, redaction_key, remember
+from .redact import Redaction, RedactionKey, labelled_names, redact, redaction_key, remember
 from .services import publish_case
 
 PARALLEL_IMPORT_LINES = 1000  # below this, starting worker processes costs more than it saves
@@ -170,8 +170,11 @@ def _redact_line(line: str) -> tuple[str, list[tuple[RedactionKey, Redaction]]]:
         return line, []
     if not isinstance(record, dict):
         return line, []
-    keys = [redaction_key(value.strip()) for name in ("title", "letter", "reply")
-            if isinstance(value := record.get(name), str)]
+    texts = {name: value.strip() for name in ("title", "letter", "reply")
+             if isinstance(value := record.get(name), str)}
+    # the names an imported case's citizen_names will give: it has no contact
+    names = labelled_names(texts.get("title"), texts.get("letter"))
+    keys = [redaction_key(text, names) for text in texts.values()]
     return line, [(key, redact(*key)) for key in keys]
 
 
