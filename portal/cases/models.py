@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, enum_column, utcnow
 from portal.privacy.crypto import EncryptedText
+from portal.privacy.redact import labelled_names
 
 from .workflow import (
     TRANSITIONS,
@@ -152,8 +153,10 @@ class Case(Base):
 
     @property
     def citizen_names(self) -> list[str]:
-        """The name the citizen gave, for redaction to mask wherever it appears."""
-        return [self.contact.name] if self.contact and self.contact.name else []
+        """The names the citizen gave, in the form and after a contact label in the letter
+        (反映人：岳飞), for redaction to mask wherever they appear: the reply too."""
+        given = [self.contact.name] if self.contact and self.contact.name else []
+        return given + labelled_names(self.title, self.content, self.proposal, self.benefit)
 
     @property
     def public_events(self) -> list[CaseEvent]:

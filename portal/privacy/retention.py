@@ -49,9 +49,10 @@ def purge_cases(session: Session, case_ids: list[int], now: dt.datetime,
     commits). The retention job does it as the system; a citizen may ask for it."""
     for case in session.scalars(select(Case).where(Case.id.in_(case_ids))):
         perform(session, case, Action.PURGE, actor or Actor.system(), note=note)
+        names = case.citizen_names  # before the letter's own labels are masked
         for name in TEXTS:  # the citizen wrote a phone number into the letter, say
             if value := getattr(case, name):
-                setattr(case, name, redact(value, case.citizen_names).text)
+                setattr(case, name, redact(value, names).text)
         if case.contact is not None:
             case.contact.name = case.contact.phone = case.contact.email = None
         case.location = None

@@ -27,7 +27,14 @@ from portal.cases.services import perform
 from portal.cases.tracking import new_tracking_code
 from portal.cases.workflow import Action, Actor, Adoption, Channel, Kind, Satisfaction
 from portal.db import db
-from portal.privacy.redact import Redaction, RedactionKey, redact, redaction_key, remember
+from portal.privacy.redact import (
+    Redaction,
+    RedactionKey,
+    labelled_names,
+    redact,
+    redaction_key,
+    remember,
+)
 from portal.search.index import search_index
 from portal.search.projection import sync_index
 
@@ -170,8 +177,11 @@ def _redact_line(line: str) -> tuple[str, list[tuple[RedactionKey, Redaction]]]:
         return line, []
     if not isinstance(record, dict):
         return line, []
-    keys = [redaction_key(value.strip()) for name in ("title", "letter", "reply")
-            if isinstance(value := record.get(name), str)]
+    texts = {name: value.strip() for name in ("title", "letter", "reply")
+             if isinstance(value := record.get(name), str)}
+    # the names an imported case's citizen_names will give: it has no contact
+    names = labelled_names(texts.get("title"), texts.get("letter"))
+    keys = [redaction_key(text, names) for text in texts.values()]
     return line, [(key, redact(*key)) for key in keys]
 
 

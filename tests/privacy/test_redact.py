@@ -3,9 +3,14 @@
 Written from issue 4 ("Publication") and SECURITY.md A13, A22, A23: a mobile keeps
 3 + 4 digits (``138****8000``), an ID number only its last 4, an e-mail its first
 letter and domain (``a***@d.com``), a plate its province and letter, a house or room
-number loses its digits, a person's name becomes surname + 某; full-width digits,
-zero-width characters and bidi controls cannot smuggle anything past the masks, and
-ordinary text (dates, sums, case numbers, road names, Chinese punctuation) is kept.
+number loses its digits, a person's name becomes surname + 某; a bank card number (one
+that passes the Luhn check) keeps its last 4, an account id written after 微信, QQ,
+支付宝 … its first character (``QQ：1***``, as its mailbox ``1***@qq.com``), a number
+written in Chinese numerals is masked as the same number in digits, and a name after a
+contact label (联系人：李白) is a name even when jieba knows it as a common word;
+full-width digits, zero-width characters and bidi controls cannot smuggle anything past
+the masks, and ordinary text (dates, sums, prices, case and document numbers, numbers in
+words, road names, Chinese punctuation) is kept.
 
 Pure functions: no app, no database.
 """
@@ -20,7 +25,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from portal.privacy.redact import Redaction, citizen_label, normalise, redact
+from portal.privacy.redact import Redaction, citizen_label, labelled_names, normalise, redact
 
 # Invisible format characters (Unicode category Cf): zero-width space/joiners, word
 # joiner, BOM, soft hyphen, LRM/RLM, bidi embeddings/overrides/isolates.
@@ -332,6 +337,200 @@ def test_name_with_compound_surname_found_by_jieba_hides_the_given_name() -> Non
     assert r.text.count("诸葛某") == 2
 
 
+# --------------------------------------------------------------------------- bank cards
+
+def luhn_check_digit(body: str) -> str:
+    """The last digit of a bank card number whose other digits are ``body``."""
+    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(reversed(body)))
+    return str(-total % 10)
+
+
+CARDS = [
+    ("19-digits", "退款请打到银行卡6222021234567890128，谢谢。",
+     "退款请打到银行卡***************0128，谢谢。"),
+    ("16-digits", "卡号：6228480012345671", "卡号：************5671"),
+    ("18-digits", "卡号621700001000012348", "卡号**************2348"),
+    ("groups-of-four", "卡号 6222 0212 3456 7890 128 户名", "卡号 ***************0128 户名"),
+    ("hyphens", "卡号6228-4800-1234-5671。", "卡号************5671。"),
+    ("full-width", "卡号６２２８４８００１２３４５６７１", "卡号************5671"),
+    ("ideographic-spaces", "卡号6228\u30004800\u30001234\u30005671", "卡号************5671"),
+    ("zero-width", "卡号6228\u200b4800\u200d12345671", "卡号************5671"),
+    ("visa", "信用卡4111 1111 1111 1111", "信用卡************1111"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [x[1:] for x in CARDS], ids=[x[0] for x in CARDS])
+def test_bank_card_number_shows_only_the_last_four(text: str, expected: str) -> None:
+    r = redact(text)
+    assert r.text == expected
+    assert [m.kind for m in r.masks] == ["bank_card"]
+    assert_only_masked_spots_changed(text, r)
+
+
+@pytest.mark.parametrize("text", ["流水号6222021234567890127", "编号2026120300012345",
+                                  "订单号：41111111111111112，"])
+def test_numbers_of_card_length_failing_the_luhn_check_are_kept(text: str) -> None:
+    digits = re.sub(r"[^0-9]", "", text)
+    assert luhn_check_digit(digits[:-1]) != digits[-1]
+    r = redact(text)
+    assert r.text == text and r.masks == []
+
+
+def test_an_id_number_that_passes_the_luhn_check_too_is_masked_as_an_id_number() -> None:
+    number = "330106199003071234"
+    assert luhn_check_digit(number[:-1]) == number[-1]
+    r = redact(f"身份证号{number}")
+    assert r.text == "身份证号**************1234"
+    assert [m.kind for m in r.masks] == ["id_number"]
+
+
+# --------------------------------------------------------------------------- account ids
+
+ACCOUNTS = [
+    ("wechat-hao", "我的微信号：zhangsan_1988，欢迎联系。", "我的微信号：z***，欢迎联系。"),
+    ("wechat-ascii-colon", "微信:Li-Hua2020", "微信:L***"),
+    ("wechat-shi", "我微信是wxzhang88", "我微信是w***"),
+    ("wechat-wei", "微信号为zhangsan88。", "微信号为z***。"),
+    ("wechat-id-space", "微信ID abc12345", "微信ID a***"),
+    ("wx", "wx：zhang_san", "wx：z***"),
+    ("wechat-in-english", "WeChat: zhangsan88", "WeChat: z***"),
+    ("vx", "VX zhangsan88", "VX z***"),
+    ("v-xin", "加V信：zhangsan88", "加V信：z***"),
+    ("qq", "QQ：123456789", "QQ：1***"),
+    ("qq-hao", "QQ号 12345678。", "QQ号 1***。"),
+    ("qq-run-together", "qq123456", "qq1***"),
+    ("koukou", "扣扣：987654321", "扣扣：9***"),
+    ("qq-eleven-digits", "QQ：13800138000", "QQ：1***"),
+    ("alipay", "支付宝账号：zhang_88", "支付宝账号：z***"),
+    ("alipay-shi", "支付宝是 li-hua-2020", "支付宝是 l***"),
+    ("douyin", "抖音号：dy12345678", "抖音号：d***"),
+    ("full-width", "ＱＱ：１２３４５６７８９", "ＱＱ：1***"),
+    ("zero-width", "微信号：zhang\u200bsan88", "微信号：z***"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [x[1:] for x in ACCOUNTS],
+                         ids=[x[0] for x in ACCOUNTS])
+def test_account_id_after_its_apps_name_keeps_its_first_character(text: str,
+                                                                 expected: str) -> None:
+    r = redact(text)
+    assert r.text == expected
+    assert [m.kind for m in r.masks] == ["account"]
+    assert_only_masked_spots_changed(text, r)
+
+
+def test_qq_number_and_its_mailbox_are_masked_alike() -> None:
+    r = redact("QQ：123456789，邮箱123456789@qq.com")
+    assert r.text == "QQ：1***，邮箱1***@qq.com"
+    assert [m.kind for m in r.masks] == ["account", "email"]
+
+
+def test_wechat_reached_by_a_phone_number_shows_a_masked_mobile() -> None:
+    # a WeChat id starts with a letter: the number is the phone it was registered with
+    assert redact("微信：13800138000").text == "微信：138****8000"
+
+
+@pytest.mark.parametrize("text", [
+    "请关注微信公众号“城市发布”获取进展。", "微信小程序“随手拍”已上线。", "QQ群里有人反映。",
+    "可通过支付宝缴纳5000元。", "通过支付宝 12000 元已退还。", "扫码关注WeChat 公众号。",
+    "抖音直播间噪音扰民。", "微信支付：350元。",
+])
+def test_app_names_without_an_account_id_are_kept(text: str) -> None:
+    r = redact(text)
+    assert r.text == text and r.masks == []
+
+
+# --------------------------------------------------------------------------- Chinese numerals
+
+NUMERALS = [
+    ("mobile", "电话一三八一二三四五六七八，", "电话138****5678，", "mobile"),
+    ("yao-and-ling", "手机幺三八零零幺三八零零零", "手机138****8000", "mobile"),
+    ("circle-zero-and-liang", "手机一五九〇两三四五六七八", "手机159****5678", "mobile"),
+    ("spaces", "手机 一三八 一二三四 五六七八 白天可接", "手机 138****5678 白天可接", "mobile"),
+    ("mixed-with-digits", "电话1三8一2三4五6七8", "电话138****5678", "mobile"),
+    ("financial-numerals", "电话壹叁捌壹贰叁肆伍陆柒捌", "电话138****5678", "mobile"),
+    ("plus86", "电话+八六一三八一二三四五六七八", "电话138****5678", "mobile"),
+    ("zero-width", "电话一三八\u200b一二三四\u200d五六七八", "电话138****5678", "mobile"),
+    ("landline", "办公电话〇五七一-八七六五四三二一", "办公电话0571-******21", "landline"),
+    ("id-number", "身份证三三〇一〇六一九九〇〇三〇七一二三X", "身份证**************123X",
+     "id_number"),
+    ("bank-card", "卡号六二二八四八〇〇一二三四五六七一", "卡号************5671", "bank_card"),
+    ("qq", "QQ：一二三四五六七八九", "QQ：1***", "account"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "kind"), [x[1:] for x in NUMERALS],
+                         ids=[x[0] for x in NUMERALS])
+def test_numbers_in_chinese_numerals_are_masked_as_the_same_number_in_digits(
+        text: str, expected: str, kind: str) -> None:
+    r = redact(text)
+    assert r.text == expected
+    assert [m.kind for m in r.masks] == [kind]
+    assert_only_masked_spots_changed(text, r)
+
+
+NUMERALS_KEPT = [
+    "请按一二三四五的顺序排队。", "二〇二六年十二月三日到现场查看。", "补偿款三十五万元已发放。",
+    "依据第一二三条办理。", "一九四九年十月一日", "三三两两的行人", "一一对应，逐一核实。",
+    "第十一、十二条", "二〇二六年一月一日起施行", "一二三四五六七八九十",
+    # 伍 and 陆 are surnames too: an amount in financial numerals is no 伍某
+    "补偿款人民币伍万伍仟元整", "大写：伍佰伍拾伍元", "合计陆拾万元", "人民币叁万肆仟伍佰元整",
+    "共计壹佰贰拾叁万肆仟伍佰陆拾柒元",
+]
+
+
+@pytest.mark.parametrize("text", NUMERALS_KEPT)
+def test_chinese_numerals_in_ordinary_text_are_kept(text: str) -> None:
+    r = redact(text)
+    assert r.text == text and r.masks == []
+
+
+# --------------------------------------------------------------------------- labelled names
+
+LABELLED = [
+    ("poet", "联系人：李白，电话另告。", "联系人：李某，电话另告。"),
+    ("general", "反映人：岳飞", "反映人：岳某"),
+    ("compound-surname", "姓名：诸葛亮", "姓名：诸葛某"),
+    ("title-after", "联系人:王昭君女士", "联系人:王某女士"),
+    ("verb-after", "来信人：张三反映楼下噪音。", "来信人：张某反映楼下噪音。"),
+    ("shi", "申请人：是高峰本人", "申请人：是高某本人"),
+    ("split-by-jieba", "当事人：马原称已协商。", "当事人：马某称已协商。"),
+    ("given-name-a-word", "本人：李明亮", "本人：李某"),
+    ("compound-given-name-a-word", "举报人：诸葛明亮", "举报人：诸葛某"),
+    ("everywhere", "投诉人：孔子。孔子家楼下每晚施工。", "投诉人：孔某。孔某家楼下每晚施工。"),
+    ("spaces", "联系人 ： 李白 电话另告", "联系人 ： 李某 电话另告"),
+    ("zero-width", "联系人：李\u200b白", "联系人：李某"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [x[1:] for x in LABELLED],
+                         ids=[x[0] for x in LABELLED])
+def test_a_name_after_a_contact_label_is_masked_whatever_jieba_thinks(text: str,
+                                                                      expected: str) -> None:
+    r = redact(text)
+    assert r.text == expected
+    assert {m.kind for m in r.masks} == {"name"}
+    assert_only_masked_spots_changed(text, r)
+
+
+@pytest.mark.parametrize("text", [
+    "联系人：本人", "反映人：匿名", "联系人：同上", "反映人：市民", "投诉人：小区业主",
+    "联系人：李先生", "联系人：张经理", "来信人：一位居民", "申请人：杭州某某科技有限公司",
+    "联系人：物业公司", "联系人：居民", "当事人：我和邻居", "联系人：公司前台", "联系人：家属",
+    "联系人：高新区管委会", "姓名：略",
+])
+def test_what_is_no_name_after_a_contact_label_is_kept(text: str) -> None:
+    r = redact(text)
+    assert r.text == text and r.masks == []
+
+
+def test_labelled_names_of_a_case_are_found_in_each_of_its_texts() -> None:
+    # sorted, so that the same case always gives the same names (and redaction cache key)
+    assert labelled_names("反映人：岳飞", None, "联系人：李白先生，姓名：诸葛亮") == sorted(
+        ["李白", "岳飞", "诸葛亮"])
+    assert labelled_names("联系人：本人", "") == []
+
+
 # --------------------------------------------------------------------------- kept text
 
 UNCHANGED = [
@@ -394,6 +593,7 @@ CIVIC_WORDS = [
     ("road", "关于金桥北路积水问题的答复", "金桥"),
     ("street-office", "向阳街道办事处回复：已安排施工。", "向阳"),
     ("brand", "华为手机信号差。", "华为"),
+    ("payment-app", "可以用支付宝缴费吗？", "支付宝"),
     # jieba joins these phrases into one unknown word its HMM tags as a name.
     ("four-characters", "请严肃处理。", "严肃处理"),
     ("four-characters-in-a-letter", "在人民路被推搡，请严肃处理。", "严肃处理"),
@@ -573,6 +773,9 @@ pieces = st.one_of(
         "浙A12345", "粤B·D12345", "人民路25号", "3栋2单元501室", "三单元", "张伟", "欧阳娜娜",
         "李明", "王芳", "市民", "反映", "号码", "号", "室", "电话", "，", "。", "：", "（", "）",
         "2026年10月8日", "1500元", "2026-000123",
+        "6222021234567890128", "6228 4800 1234 5671", "微信号：zhangsan_1988", "QQ：123456789",
+        "一三八一二三四五六七八", "〇五七一-八七六五四三二一", "联系人：李白", "反映人：岳飞",
+        "姓名：诸葛亮", "联系人:王昭君女士", "二〇二六年", "三十五万元",
     ]),
 )
 
@@ -585,8 +788,183 @@ pieces = st.one_of(
 @example(parts=["浙A12345", "3栋2单元501室"], names=())  # a plate glued to an address
 @example(parts=["zhangwei@example.com", "+86 139-1234-5678"], names=())
 @example(parts=["楼三", "浙A12345"], names=())  # 楼三浙 is a name only once the plate is masked
+@example(parts=["京", "QQ12345"], names=())  # 京QQ1*** is a masked account, not a plate
+@example(parts=["浙", "wxA00000"], names=())
+@example(parts=["诸葛明亮", "年"], names=("诸葛明亮",))  # 诸葛某年: 诸葛 + 某年 is no name
+@example(parts=["联系人：李白", "路灯三号", "联系人：李白"], names=())  # one label's run, the next
+@example(parts=["微信A0000A", "3000000000000004"], names=())  # too long for an id; a card
+@example(parts=["微信A0000A", "扣扣10000"], names=())  # only a Latin 'QQ' must follow no letter
+@example(parts=["反映人：林一", "1300000000〇"], names=())  # 林某 + 13000000000
+@example(parts=["反映人：张伟", "壹3000000000"], names=())  # 张伟 + 13000000000
+@example(parts=["130000〇0000", "3000 0000 0000 0004"], names=())  # 〇 + 0000-******00
+@example(parts=["一三八一二三四五", "13800138000"], names=())  # 一三八一二三四五 + 138****8000
+@example(parts=["一三八一二三四五六七", "8abc@example.com"], names=())  # … + 8***@example.com
 def test_redaction_is_idempotent(parts: list[str], names: tuple[str, ...]) -> None:
     text = "".join(parts)
     once = redact(text, names=names)
     assert_only_masked_spots_changed(text, once)
     assert redact(once.text, names=names).text == once.text
+
+
+@st.composite
+def card_numbers(draw: st.DrawFn) -> str:
+    """A bank card number: 16 to 19 digits, the last one the Luhn check digit."""
+    length = draw(st.integers(16, 19))
+    body = draw(st.sampled_from("3456")) + draw(st.text("0123456789", min_size=length - 2,
+                                                        max_size=length - 2))
+    return body + luhn_check_digit(body)
+
+
+def in_groups(number: str, separator: str) -> str:
+    return separator.join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
+@PROPERTY
+@given(before=chinese, after=chinese, number=card_numbers(), data=st.data(),
+       separator=st.sampled_from(["", " ", "-", "\u3000"]))
+def test_no_bank_card_number_survives_in_any_spelling(before: str, after: str, number: str,
+                                                      data: st.DataObject,
+                                                      separator: str) -> None:
+    text = before + written(in_groups(number, separator), data) + after
+    r = redact(text)
+    out = flat(r.text)
+    assert digit_runs(r.text) == [number[-4:]]
+    assert "*" * (len(number) - 4) + number[-4:] in out
+    assert_only_masked_spots_changed(text, r)
+    assert redact(r.text).text == r.text
+
+
+# Each digit as Chinese numerals write it (〇 and 零, 一 and the telephonist's 幺, 二 and 两,
+# the financial 壹贰叁…), so that a number may be written in any mix of them and digits.
+NUMERAL_SPELLINGS = {
+    "0": "0〇零", "1": "1一幺壹", "2": "2二两贰", "3": "3三叁", "4": "4四肆", "5": "5五伍",
+    "6": "6六陆", "7": "7七柒", "8": "8八捌", "9": "9九玖",
+}
+AS_DIGITS = str.maketrans({numeral: digit for digit, spellings in NUMERAL_SPELLINGS.items()
+                           for numeral in spellings})
+# Filler without numerals: 三 written before 一三八… would make it a twelve-digit number.
+plain = st.lists(st.sampled_from([w for w in CIVIC_WORDS if w == w.translate(AS_DIGITS)]),
+                 max_size=5).map("".join)
+
+
+@PROPERTY
+@given(before=plain, after=plain, number=mobiles, data=st.data(),
+       separator=st.sampled_from(["", " ", "-"]))
+def test_no_mobile_number_in_chinese_numerals_survives(before: str, after: str, number: str,
+                                                       data: st.DataObject,
+                                                       separator: str) -> None:
+    numerals = "".join(data.draw(st.sampled_from(NUMERAL_SPELLINGS[d])) for d in number)
+    grouped = separator.join([numerals[:3], numerals[3:7], numerals[7:]])
+    text = before + written(grouped, data) + after
+    r = redact(text)
+    assert f"{number[:3]}****{number[-4:]}" in r.text
+    assert re.findall(r"[0-9]+", flat(r.text).translate(AS_DIGITS)) == [number[:3], number[-4:]]
+    assert_only_masked_spots_changed(text, r)
+    assert redact(r.text).text == r.text
+
+
+WECHAT_KEYWORDS = ["微信", "微信号", "微信ID", "微信id", "wx", "WX", "WeChat", "wechat", "vx",
+                   "VX", "V信", "v信"]
+QQ_KEYWORDS = ["QQ", "qq", "QQ号", "QQ号码", "扣扣"]
+SAID = ["", "：", ":", " ", "是", "为", "是：", " : "]
+wechat_ids = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{5,19}", fullmatch=True)
+# up to ten digits: an eleven-digit 13… is a mobile, masked as one (see above)
+qq_numbers = st.from_regex(r"[1-9][0-9]{4,9}", fullmatch=True)
+
+
+@PROPERTY
+@given(before=chinese, after=chinese, data=st.data(), said=st.sampled_from(SAID),
+       account=st.one_of(st.tuples(st.sampled_from(WECHAT_KEYWORDS), wechat_ids),
+                         st.tuples(st.sampled_from(QQ_KEYWORDS), qq_numbers)))
+def test_no_account_id_after_its_apps_name_survives(before: str, after: str,
+                                                    data: st.DataObject, said: str,
+                                                    account: tuple[str, str]) -> None:
+    keyword, account_id = account
+    spelled = written(account_id, data)
+    # after a comma: the plate rule reads 浙WeChat as a plate (京QQ12345: see the idempotence)
+    text = before + "，" + keyword + said + spelled + "，" + after
+    r = redact(text)
+    assert flat(spelled) not in flat(r.text)
+    assert keyword + said + flat(spelled)[0] + "***" in visible(r.text)
+    assert_only_masked_spots_changed(text, r)
+    assert redact(r.text).text == r.text
+
+
+CONTACT_LABELS = ["反映人", "联系人", "投诉人", "举报人", "来信人", "姓名", "本人", "申请人",
+                  "当事人"]
+LABELLED_NAMES = ["李白", "岳飞", "诸葛亮", "王昭君", "曹操", "高峰", "马原", "张伟", "王小明",
+                  "欧阳娜娜", "林一", "赵国庆", "司马光", "李明亮", "诸葛明亮", "周杰伦"]
+
+
+@PROPERTY
+@given(before=chinese, after=chinese, label=st.sampled_from(CONTACT_LABELS),
+       colon=st.sampled_from(["：", ":", " ： ", "：是", "：为"]),
+       name=st.sampled_from(LABELLED_NAMES),
+       then=st.sampled_from(["", "，", "。", " ", "女士", "先生", "同志", "反映", "称",
+                             "（电话另告）"]))
+def test_no_name_after_a_contact_label_survives(before: str, after: str, label: str,
+                                                colon: str, name: str, then: str) -> None:
+    text = f"{before}。{label}{colon}{name}{then}，{after}"  # 我叫 before 申请人 names 申某
+    r = redact(text)
+    surname = name[:2] if name[:2] in ("欧阳", "诸葛", "司马") else name[:1]
+    assert name not in r.text
+    assert f"{label}{colon}{surname}某{then}，" in r.text
+    assert_only_masked_spots_changed(text, r)
+    assert redact(r.text).text == r.text
+
+
+def financial(n: int) -> str:
+    """``n`` (below 10⁸) as a cheque writes it: 叁万肆仟伍佰零陆."""
+    digits, units = "零壹贰叁肆伍陆柒捌玖", ["", "拾", "佰", "仟"]
+
+    def below_10000(k: int) -> str:
+        text = "".join(digits[int(d)] + units[len(str(k)) - 1 - i] if d != "0" else "零"
+                       for i, d in enumerate(str(k)))
+        return re.sub("零+", "零", text).rstrip("零")
+
+    high, low = divmod(n, 10_000)
+    if not high:
+        return below_10000(low)
+    return below_10000(high) + "万" + ("零" if 0 < low < 1000 else "") + below_10000(low)
+
+
+def luhn_failing(number: str) -> str:
+    return number[:-1] + str((int(luhn_check_digit(number[:-1])) + 1) % 10)
+
+
+# Ordinary text of letters and replies, and what redaction already masked.
+ORDINARY = [
+    "2026年12月3日", "二〇二六年", "二〇二六年十二月三日", "350万元", "二十五万元", "三十五万元",
+    "示政发〔2026〕12号", "编号20261203000123", "第一二三条", "请按一二三四五的顺序", "一九四九年",
+    "每平方米35000元", "12,345.67元", "请关注微信公众号", "QQ群", "支付宝缴费", "联系人：本人",
+    "反映人：市民", "联系人：李先生", "138****8000", "**************123X", "z***@example.com",
+    "浙A*****", "张某", "0571-******21", "***************0128", "微信号：z***", "QQ：1***",
+    "联系人：李某", "反映人：诸葛某女士", "电话138****5678",
+]
+ordinary = st.one_of(
+    st.sampled_from(ORDINARY),
+    st.integers(1, 99_999_999).map(lambda n: f"{n:,}元"),
+    st.tuples(st.integers(1, 9_999_999), st.integers(0, 99)).map(lambda x: f"{x[0]}.{x[1]:02d}元"),
+    st.integers(1, 9999).map(lambda n: f"{n}万元"),
+    st.integers(1, 99_999_999).map(lambda n: f"人民币{financial(n)}元整"),
+    st.integers(3000, 200_000).map(lambda n: f"每平方米{n}元"),
+    st.dates(date(1950, 1, 1), date(2099, 12, 31)).map(lambda d: f"{d.year}年{d.month}月{d.day}日"),
+    st.tuples(st.integers(2000, 2099), st.integers(1, 999)).map(lambda x: f"杭政发〔{x[0]}〕{x[1]}号"),
+    st.from_regex(r"[1-9][0-9]{13}", fullmatch=True).map(lambda n: f"编号{n}"),
+    # a document number as long as a card, with a wrong check digit (18 digits are
+    # left out: one shaped like an ID number is masked as one)
+    st.sampled_from([16, 17, 19]).flatmap(
+        lambda n: st.from_regex(rf"[1-9][0-9]{{{n - 1}}}", fullmatch=True)).map(
+        lambda n: f"流水号{luhn_failing(n)}"),
+)
+
+
+@PROPERTY
+@given(parts=st.lists(ordinary, min_size=1, max_size=6), joint=st.sampled_from(["，", "。", "；"]))
+@example(parts=["编号20261203000123", "流水号2026120300012345"], joint="，")
+def test_ordinary_text_and_masked_text_are_left_alone(parts: list[str], joint: str) -> None:
+    text = joint.join(parts)
+    r = redact(text)
+    assert r.text == text
+    # a masked plate is found again (浙A*****), as itself
+    assert [m for m in r.masks if m.original != m.replacement] == []

@@ -81,3 +81,18 @@ def test_the_command_purges_what_is_due_and_a_second_run_nothing(make_app, sessi
     session.rollback()
     purged = session.scalars(select(Case.id).where(Case.personal_data_purged_at.is_not(None)))
     assert sorted(purged) == sorted(built.cases[s].id for s in ENDED)
+
+
+def test_a_name_the_letter_gives_after_a_label_is_purged_from_every_text(session, request):
+    """The letter is redacted before the reply: the names are taken before either."""
+    case = request.getfixturevalue("every_status").cases["closed"]
+    case.content = "反映人：岳飞，楼道灯坏了很久，晚上看不见。"
+    case.reply = "岳飞您好：物业已更换楼道灯。"
+    session.commit()
+
+    purge_cases(session, [case.id], utcnow())
+    session.commit()
+
+    session.refresh(case)
+    assert (case.content, case.reply) == ("反映人：岳某，楼道灯坏了很久，晚上看不见。",
+                                          "岳某您好：物业已更换楼道灯。")

@@ -493,3 +493,44 @@ def test_the_proposal_does_not_take_civic_nouns_for_personal_names(desk, client)
     assert "井某" not in "".join(proposal.values())
     pub_id = published(desk, case.id)
     assert pub_id in api_ids(client, "井盖")
+
+
+# --- bank cards, account ids, numbers in numerals, labelled names ------------------------
+
+CARD_GROUPED = "6222 0212 3456 7890 128"  # passes the Luhn check
+WECHAT_ID = "yuefei_1103"
+QQ_NUMBER = "8765432109"
+NUMERAL_MOBILE = "一五九一二三四五六七八"
+LABELLED_NAME = "岳飞"  # jieba knows the general as a common word, so only the label tells
+LABELLED_LETTER = (f"反映人：{LABELLED_NAME}，幸福里小区楼上卫生间渗水严重，墙面发霉。"
+                   f"我的微信号：{WECHAT_ID}，QQ：{QQ_NUMBER}，手机{NUMERAL_MOBILE}。"
+                   f"维修押金请退到银行卡{CARD_GROUPED}。")
+LABELLED_REPLY = f"{LABELLED_NAME}您好：经核查，渗水系供水管道老化所致，已维修，押金已退还。"
+MORE_PII = [LABELLED_NAME, WECHAT_ID, QQ_NUMBER, NUMERAL_MOBILE, "15912345678", CARD_GROUPED,
+            CARD_GROUPED.replace(" ", "")]
+
+
+def test_cards_account_ids_numbers_in_numerals_and_labelled_names_never_reach_the_public(
+        desk, client):
+    case = handle_to_replied(desk, submit(desk, title="幸福里小区楼上渗水", content=LABELLED_LETTER),
+                             reply=LABELLED_REPLY)
+
+    review = desk.moderator.get(f"/staff/publication/{case.id}").get_data(as_text=True)
+    marked = re.findall(r'<ins title="已隐去：(\w+)">([^<]*)</ins>', review)
+    assert {kind for kind, _ in marked} >= {"name", "account", "mobile", "bank_card"}
+    assert {("name", "岳某"), ("account", "y***"), ("account", "8***"),
+            ("mobile", "159****5678"), ("bank_card", "***************0128")} <= set(marked)
+
+    pub_id = published(desk, case.id)
+
+    search = client.get("/api/search", query_string={"q": "渗水"})
+    assert pub_id in [r["id"] for r in search.get_json()["results"]]
+    opendata = client.get("/api/wall.json")
+    assert pub_id in [r["id"] for r in opendata.get_json()["results"]]
+    page = client.get(f"/wall/{pub_id}").get_data(as_text=True)
+    assert "岳某" in page and "159****5678" in page and "楼上卫生间渗水严重" in page
+    for body in (page, json.dumps(search.get_json(), ensure_ascii=False),
+                 json.dumps(opendata.get_json(), ensure_ascii=False)):
+        assert [value for value in MORE_PII if value in body] == []
+    for value in (LABELLED_NAME, WECHAT_ID, QQ_NUMBER, CARD_GROUPED.replace(" ", "")):
+        assert api_ids(client, value) == [], value

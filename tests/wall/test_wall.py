@@ -64,18 +64,25 @@ def test_an_import_redacted_by_worker_processes_publishes_what_redact_gives(
 
     monkeypatch.setattr(redact_module, "_redact", counted)
     app = make_app(BATCH_PROCS=2)
-    path = write_archive(tmp_path / "archive.jsonl", ARCHIVE,
+    # a letter that names its writer after a label, and a reply that names them again
+    labelled = dict(ARCHIVE[1], external_id="A-5", letter="反映人：岳飞，解放路路灯不亮。",
+                    reply="岳飞您好：路灯已修复。")
+    records = [*ARCHIVE, labelled]
+    path = write_archive(tmp_path / "archive.jsonl", records,
                          extra_lines=["{broken json", '["a list"]'])
 
     with app.app_context():  # not the session fixture's twin app, already pushed
         result = app.test_cli_runner().invoke(args=["import-replies", str(path)])
 
-    assert "导入 4 条" in result.output and "第 5 行已跳过" in result.output
-    published = {c.external_id: c.publication for c in session.scalars(select(Case))}
-    for record in ARCHIVE:
-        pub = published[record["external_id"]]
+    assert "导入 5 条" in result.output and "第 6 行已跳过" in result.output
+    cases = {c.external_id: c for c in session.scalars(select(Case))}
+    for record in records:
+        case = cases[record["external_id"]]
+        pub = case.publication
         assert (pub.title, pub.letter, pub.reply) == tuple(
-            original(record[k].strip(), ()).text for k in ("title", "letter", "reply"))
+            original(record[k].strip(), tuple(case.citizen_names)).text
+            for k in ("title", "letter", "reply"))
+    assert cases["A-5"].publication.reply == "岳某您好：路灯已修复。"
     assert calls == []  # every text was redacted by the workers, none twice here
 
 
