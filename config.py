@@ -146,7 +146,15 @@ class ProductionConfig(Config):
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
         if len(os.environ["SECRET_KEY"]) < 32:
             raise RuntimeError("SECRET_KEY must be at least 32 characters of random data")
+        storage = os.environ.get("RATELIMIT_STORAGE_URI", "")
+        if not storage or storage.startswith("memory"):
+            raise RuntimeError("production needs RATELIMIT_STORAGE_URI shared by every process "
+                               "(redis://…): limits counted per process multiply by the workers")
+        if _env_bool("FLASK_DEBUG", False):
+            raise RuntimeError("FLASK_DEBUG must be off in production: the debugger runs code "
+                               "for whoever sees it")
         super().__init__(instance_dir)
+        self.RATELIMIT_STORAGE_URI = storage
 
 
 def load_config(instance_dir: str | Path | None = None) -> Config:

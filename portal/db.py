@@ -68,9 +68,14 @@ def utcnow() -> dt.datetime:
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout.
+
+    Errors never carry the values bound to a statement: their text reaches the log, and
+    the values are letters, names and phone numbers.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -80,7 +85,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
 
 
 class Database:

@@ -11,12 +11,22 @@ from werkzeug.wrappers import Response
 _ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
+# Besides the C0 controls and DEL: NEL and the Unicode line and paragraph separators,
+# where ``str.splitlines`` and many log viewers start a new line too.
+_LINE_BREAKERS = {"\x85", "\u2028", "\u2029"}
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    if code < 32 or code == 127 or ch in _LINE_BREAKERS:
+        return _ESCAPES.get(ch, f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
+    return ch
+
+
 def neutralise(text: str) -> str:
-    """Escape CR, LF and other control characters so one record stays one line."""
-    return "".join(
-        _ESCAPES.get(ch, f"\\x{ord(ch):02x}") if ord(ch) < 32 or ord(ch) == 127 else ch
-        for ch in text
-    )
+    """Escape CR, LF and every other line-breaking or control character, so one record
+    stays one line."""
+    return "".join(_escaped(ch) for ch in text)
 
 
 class OneLineFormatter(logging.Formatter):

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from portal.cases.models import Case
+from portal.db import db
 from tests.helpers import letter_data, post_form
 
 PII = {"phone": "13912345678", "name": "欧阳娜娜", "email": "ouyang.nana@example.com"}
@@ -61,3 +63,14 @@ def test_logs_of_a_submission_and_a_mail_failure_hold_no_personal_data(
     joined = "\n".join(portal_log)
     for value in PII.values():
         assert value not in joined
+
+
+def test_a_failing_statement_keeps_its_parameters_out_of_the_error_and_the_log(app):
+    """An error's text goes to the log: it names the statement, never the values bound."""
+    with app.app_context():
+        with pytest.raises(DBAPIError) as failed:
+            db.session.execute(text("INSERT INTO no_such_table (phone) VALUES (:phone)"),
+                               {"phone": PII["phone"]})
+        db.session.rollback()
+    assert "no_such_table" in str(failed.value)
+    assert PII["phone"] not in str(failed.value)

@@ -25,7 +25,7 @@ from .events import record_security_event
 from .models import StaffUser
 
 login_manager = LoginManager()
-login_manager.login_view = "staff.login"
+login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录工作人员账号。"
 login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the epoch and timeouts below do this job

@@ -16,7 +16,8 @@ def protect(bp: Blueprint) -> Blueprint:
     @bp.before_request
     def _require_staff() -> Any:
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            # The page, not its query: a staff search may hold a phone number.
+            return redirect(url_for("auth.login", next=request.path))
         reason = session_expired()
         if reason:
             logout_user()

@@ -376,6 +376,7 @@ def test_no_get_request_changes_the_database(app, client, session, category, mak
 PRODUCTION_ENV = {
     "SECRET_KEY": "p" * 48,
     "PII_KEY": Fernet.generate_key().decode(),
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
 }
 
 
@@ -410,6 +411,23 @@ def test_production_refuses_an_empty_secret(production_env, monkeypatch, tmp_pat
         ProductionConfig(tmp_path / "instance")
 
 
+@pytest.mark.parametrize("storage", ["", "memory://"])
+def test_production_refuses_rate_limits_counted_per_process(production_env, monkeypatch,
+                                                           tmp_path, storage):
+    """Each worker counting on its own would multiply every limit by the workers."""
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        ProductionConfig(tmp_path / "instance")
+
+
+@pytest.mark.parametrize("value", ["1", "true"])
+def test_production_refuses_flask_debug(production_env, monkeypatch, tmp_path, value):
+    """The debugger would show tracebacks and run code for anyone."""
+    monkeypatch.setenv("FLASK_DEBUG", value)
+    with pytest.raises(RuntimeError, match="FLASK_DEBUG"):
+        ProductionConfig(tmp_path / "instance")
+
+
 @pytest.mark.parametrize("key", ["short", "x" * 31])
 def test_production_refuses_a_short_secret_key(production_env, monkeypatch, tmp_path, key):
     monkeypatch.setenv("SECRET_KEY", key)
@@ -429,7 +447,8 @@ def test_production_takes_secrets_from_the_environment_only(production_env, tmp_
 
     assert isinstance(config, ProductionConfig)
     taken = {"SECRET_KEY": config.SECRET_KEY, "PII_KEY": config.PII_KEY,
-             "DATABASE_URL": config.DATABASE_URL}
+             "DATABASE_URL": config.DATABASE_URL,
+             "RATELIMIT_STORAGE_URI": config.RATELIMIT_STORAGE_URI}
     assert taken == production_env
     assert config.SESSION_COOKIE_SECURE is True
     assert not (tmp_path / "instance" / "secret_key").exists()
@@ -529,6 +548,15 @@ def test_the_log_formatter_keeps_a_record_on_one_line(app, record):
     assert "\n" not in line and "\r" not in line
     assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in line)
     assert "FAKE" in line
+
+
+@pytest.mark.parametrize("breaker", ["\u2028", "\u2029", "\u0085", "\x1c", "\x1e"])
+def test_unicode_line_separators_cannot_start_a_forged_line(app, breaker):
+    """``str.splitlines`` and many log viewers break lines at these too."""
+    with app.app_context():
+        line = OneLineFormatter("%(message)s").format(_record(f"a{breaker}FAKE LOG"))
+    assert line.splitlines() == [line]
+    assert "FAKE LOG" in line
 
 
 def test_the_formatter_escapes_visibly(app):

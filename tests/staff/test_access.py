@@ -347,3 +347,13 @@ def test_attachment_downloads_as_a_file_for_staff_who_may_see_the_case(world):
         assert (image.format, image.size) == ("PNG", (32, 24))
     page = listed(client, f"/staff/cases/{world.ids['a']}")
     assert f"/staff/cases/{world.ids['a']}/attachments/{world.ids['att']}" in page
+
+
+def test_the_sign_in_redirect_keeps_the_page_but_not_its_search_terms(client):
+    """A staff search may hold a phone number: it never travels on in a URL."""
+    response = client.get("/staff/queues/all?q=13912345678&status=assigned")
+
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "/staff/login" in location and "queues" in location
+    assert "13912345678" not in location and "status" not in location
