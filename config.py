@@ -101,6 +101,16 @@ class Config:
     OPEN311_RATE_LIMIT = _env("OPEN311_RATE_LIMIT", "30 per minute;1000 per day")  # per API key
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
+    # Response metrics (docs/operations.md, "Metrics"). Counted where every process sees
+    # them: empty means the rate limits' storage (Redis in production, else memory).
+    METRICS_STORAGE_URI = _env("METRICS_STORAGE_URI", "")
+    METRICS_KEY_PREFIX = _env("METRICS_KEY_PREFIX", "portal:metrics:")
+    # Bearer token for GET /metrics (at least 32 characters); unset, /metrics answers 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    # A WARNING log line (and a notice for admins) when one minute has more than this; 0: off.
+    METRICS_ALERT_5XX_PER_MINUTE = _env_int("METRICS_ALERT_5XX_PER_MINUTE", 10)
+    METRICS_ALERT_429_PER_MINUTE = _env_int("METRICS_ALERT_429_PER_MINUTE", 60)
+
     # Forms and uploads.
     WTF_CSRF_TIME_LIMIT = 12 * 3600  # a citizen may take an evening to write a letter
     MAX_CONTENT_LENGTH = 17 * 1024 * 1024  # 3 attachments of 5 MB plus the text

@@ -19,6 +19,8 @@ from portal.cases.views import bp as cases_bp
 from portal.db import db as database
 from portal.extensions import csrf, limiter, mail
 from portal.forms import MAX_ID
+from portal.metrics import counting as metrics
+from portal.metrics.views import bp as metrics_bp
 from portal.notify import outbox
 from portal.open311 import cli as open311_cli
 from portal.open311.views import bp as open311_bp
@@ -66,6 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["id"] = IdConverter
     logs.init_app(app)
+    metrics.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)
@@ -87,6 +90,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
                       account_bp, staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
-                      service_attributes_bp, open311_bp, opendata_bp, openapi_bp):
+                      service_attributes_bp, open311_bp, opendata_bp, openapi_bp, metrics_bp):
         app.register_blueprint(blueprint)
     return app

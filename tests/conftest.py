@@ -162,6 +162,9 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
             "TRACK_RATE_LIMIT": "1000 per hour",
             "OPEN311_RATE_LIMIT": "1000 per minute",
             "RATELIMIT_STORAGE_URI": "memory://",
+            # Each app counts on its own and has no /metrics, whatever the shell exports.
+            "METRICS_STORAGE_URI": "memory://",
+            "METRICS_TOKEN": None,
             "RATELIMIT_ENABLED": True,  # the limiter is one object: say it for every app
             "SITE_URL": "https://portal.test",
             # Signing in with an authenticator has its own tests (tests/staff/test_second_factor.py),

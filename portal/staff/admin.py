@@ -1,4 +1,5 @@
-"""Administration: departments, categories, accounts, the holiday calendar, audit export."""
+"""Administration: departments, categories, accounts, the holiday calendar, audit export,
+response metrics."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from portal.forms import (
     given,
     line_field,
 )
+from portal.metrics.report import build_report
 
 from .actions import department_choices
 from .cases import audit_csv
@@ -234,3 +236,10 @@ def toggle_account(user_id: int) -> Any:
         db.session.commit()
         flash(f"已{'启用' if user.is_active else '停用'}账号 {user.username}。", "success")
     return redirect(url_for(".accounts"), code=303)
+
+
+@bp.route("/metrics")
+@requires(Role.ADMIN)
+def metrics() -> Any:
+    """Responses by route and minute: where an attack or a broken release shows."""
+    return render_template("staff/admin_metrics.html", report=build_report())

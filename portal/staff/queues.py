@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from portal.cases.deadlines import missing_schedule_warning
 from portal.cases.models import Category
-from portal.cases.workflow import Channel, Kind, Status
+from portal.cases.workflow import Channel, Kind, Role, Status
 from portal.clock import local_today
 from portal.db import db
+from portal.metrics.report import build_report
 from portal.pagination import paginate
 from portal.search.projection import HEALTH_WARNINGS, index_health
 
@@ -28,11 +29,13 @@ bp = protect(Blueprint("queues", __name__, url_prefix="/staff"))
 def index() -> Any:
     """The dashboard: how many cases wait in each of my queues."""
     today = local_today()
+    warnings = [w for w in (missing_schedule_warning(db.session, today),
+                            HEALTH_WARNINGS.get(index_health(db.session))) if w]
+    if current_user.has_role(Role.ADMIN):
+        warnings += build_report().warnings
     return render_template(
         "staff/dashboard.html", queues=queues_for(current_user),
-        counts=queue_counts(db.session, current_user, today),
-        warnings=[w for w in (missing_schedule_warning(db.session, today),
-                              HEALTH_WARNINGS.get(index_health(db.session))) if w],
+        counts=queue_counts(db.session, current_user, today), warnings=warnings,
     )
 
 

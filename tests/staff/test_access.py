@@ -201,6 +201,7 @@ MATRIX: list[tuple[str, str, set[str], int]] = [
     ("GET", "/staff/intake", {"operator", "op2"}, 403),
     ("GET", "/staff/admin/calendar", {"admin"}, 403),
     ("GET", "/staff/admin/audit", {"supervisor", "admin"}, 403),
+    ("GET", "/staff/admin/metrics", {"admin"}, 403),
     ("GET", "/staff/cases/{a}", SEES_A, 404),
     ("GET", "/staff/cases/{a}/attachments/{att}", SEES_A, 404),
     ("GET", "/staff/cases/{a}/audit.csv", SEES_A, 404),

@@ -126,7 +126,8 @@ def test_disabling_an_account_ends_its_sessions_at_once(admin, session, app):
 
 
 @pytest.mark.parametrize("url", ["/staff/admin/accounts", "/staff/admin/departments",
-                                 "/staff/admin/categories", "/staff/admin/calendar"])
+                                 "/staff/admin/categories", "/staff/admin/calendar",
+                                 "/staff/admin/metrics"])
 def test_admin_pages_are_for_admins_only(app, session, url):
     make_staff(session, "sup", Role.SUPERVISOR)
     client = app.test_client()
