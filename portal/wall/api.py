@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
+from portal.clock import w3c_datetime
 from portal.extensions import limiter
 from portal.search.index import SearchUnavailable
 from portal.urls import external_url
@@ -40,7 +41,7 @@ def search() -> Any:
         total=total, page=page, per_page=per_page,
         results=[{
             "id": pub.id, "title": pub.title, "department": pub.department_name,
-            "category": pub.category_name, "replied_at": pub.replied_at.isoformat(),
+            "category": pub.category_name, "replied_at": w3c_datetime(pub.replied_at),
             "url": external_url("wall.detail", publication_id=pub.id),  # never the Host header
             "snippet": str(snip),
         } for pub, snip in rows],

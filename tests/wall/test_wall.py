@@ -6,6 +6,7 @@ import os
 import re
 from collections import OrderedDict
 from typing import Any
+from xml.etree import ElementTree
 
 from sqlalchemy import func, select
 
@@ -156,6 +157,9 @@ def test_the_json_api_contract(client, imported):
     hit = body["results"][0]
     assert set(hit) == {"id", "title", "department", "category", "replied_at", "url", "snippet"}
     assert hit["department"] == "市住房和城乡建设委员会" and hit["url"].endswith(f"/wall/{hit['id']}")
+    [record] = [r for r in client.get("/api/wall.json").get_json()["results"]
+                if r["id"] == hit["id"]]
+    assert hit["replied_at"] == record["replied_at"]  # in the city's time (+08:00), as open data
     for value in PII:
         assert value not in str(body)
     filtered = client.get("/api/search?q=路灯&department=市住房和城乡建设委员会").get_json()
@@ -168,6 +172,47 @@ def test_the_atom_feed_lists_replies_and_narrows_by_department(client, imported)
     assert response.get_data(as_text=True).count("<entry>") == 4
     narrowed = client.get("/feeds/wall.atom?department=市城市管理局").get_data(as_text=True)
     assert narrowed.count("<entry>") == 1
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_every_link_of_the_atom_feed_is_built_from_site_url_whatever_the_host_header(
+        client, imported):
+    forged = [client.get("/feeds/wall.atom?department=市城市管理局",
+                         headers={"Host": "evil.example"}),
+              client.get("/feeds/wall.atom", base_url="http://evil.example")]
+
+    for response in forged:
+        assert response.status_code == 200
+        assert "evil.example" not in response.get_data(as_text=True)
+        feed = ElementTree.fromstring(response.data)
+        links = [e.get("href") for e in feed.iter(f"{ATOM}link")]
+        ids = [e.text for e in feed.iter(f"{ATOM}id")]
+        entries = len(feed.findall(f"{ATOM}entry"))  # self and alternate; the feed's own id
+        assert entries and (len(links), len(ids)) == (2 + entries, 1 + entries)
+        assert all(u.startswith("https://portal.test/") for u in links + ids), links + ids
+    narrowed = ElementTree.fromstring(forged[0].data)
+    assert narrowed.find(f"{ATOM}link[@rel='self']").get("href") == narrowed.findtext(
+        f"{ATOM}id") == "https://portal.test/feeds/wall.atom?department=%E5%B8%82%E5%9F%8E" \
+                        "%E5%B8%82%E7%AE%A1%E7%90%86%E5%B1%80"
+    entry = narrowed.find(f"{ATOM}entry")
+    assert re.fullmatch(r"https://portal\.test/wall/\d+", entry.findtext(f"{ATOM}id"))
+    assert entry.find(f"{ATOM}link").get("href") == entry.findtext(f"{ATOM}id")
+
+
+def test_the_atom_feed_dates_carry_the_citys_offset_as_the_open_data_does(client, imported):
+    feed = ElementTree.fromstring(client.get("/feeds/wall.atom").data)
+    records = {r["url"]: r for r in client.get("/api/wall.json").get_json()["results"]}
+
+    assert feed.findtext(f"{ATOM}updated") in {r["published_at"] for r in records.values()}
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == len(records) == 4
+    for entry in entries:
+        record = records[entry.findtext(f"{ATOM}id")]
+        assert entry.findtext(f"{ATOM}published") == record["replied_at"]
+        assert entry.findtext(f"{ATOM}updated") == record["published_at"]
+        assert record["replied_at"].endswith("+08:00")
 
 
 def test_similar_replies_are_offered_while_typing(client, imported):
