@@ -12,7 +12,7 @@ from portal.search.index import SearchUnavailable
 from portal.urls import external_url
 
 from .queries import WallFilters
-from .search import related_replies, run_search
+from .search import related_replies, run_search, search_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -23,7 +23,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 @bp.route("/search")
-@limiter.limit("120 per minute")
+@search_limit
 def search() -> Any:
     """Search published replies; public fields only."""
     text = request.args.get("q", "")[:200]

@@ -14,7 +14,7 @@ from portal.urls import external_url
 
 from .models import Publication
 from .queries import WallFilters, facet_options, wall_query
-from .search import related_replies, run_search
+from .search import related_replies, run_search, search_limit
 
 bp = Blueprint("wall", __name__)
 PER_PAGE = 20
@@ -49,6 +49,7 @@ def detail(publication_id: int) -> Any:
 
 
 @bp.route("/search")
+@search_limit
 def search() -> Any:
     """Full-text search of the published replies."""
     text = request.args.get("q", "")[:200]

@@ -8,6 +8,8 @@ from collections import OrderedDict
 from typing import Any
 from xml.etree import ElementTree
 
+import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.cases.models import Case, CaseEvent
@@ -15,6 +17,7 @@ from portal.cases.workflow import Action, Status
 from portal.privacy import redact as redact_module
 from portal.wall import importer
 from portal.wall.models import Publication
+from tests.site.test_site import assert_chinese_error_page
 from tests.wall.conftest import ARCHIVE, write_archive
 
 PII = ["王建国", "13912345678", "li.hua@example.com", "浙A12345", "25号楼"]
@@ -139,6 +142,50 @@ def test_hostile_and_odd_queries_answer_without_error(client, imported):
         response = client.get("/search", query_string={"q": q})
         assert response.status_code == 200, q
         assert client.get("/api/search", query_string={"q": q}).status_code == 200
+
+
+SEARCH_LIMIT = 3
+
+
+@pytest.fixture
+def searcher(make_app: Any) -> FlaskClient:
+    """A client of a site that allows ``SEARCH_LIMIT`` searches a minute."""
+    return make_app(SEARCH_RATE_LIMIT=f"{SEARCH_LIMIT} per minute").test_client()
+
+
+def test_the_search_page_past_the_search_limit_gets_the_chinese_429_page(searcher):
+    statuses = [searcher.get("/search?q=路灯").status_code for _ in range(SEARCH_LIMIT)]
+    limited = searcher.get("/search?q=路灯")
+
+    assert statuses == [200] * SEARCH_LIMIT
+    html = assert_chinese_error_page(limited, 429)
+    assert "您的搜索过于频繁" in html
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_the_search_api_past_the_search_limit_gets_its_json_429(searcher):
+    statuses = [searcher.get("/api/search?q=路灯").status_code for _ in range(SEARCH_LIMIT)]
+    limited = searcher.get("/api/search?q=路灯")
+
+    assert statuses == [200] * SEARCH_LIMIT
+    assert (limited.status_code, limited.mimetype) == (429, "application/json")
+    assert limited.get_json() == {"error": "too_many_requests", "message": "操作过于频繁"}
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_the_search_page_and_the_api_share_one_search_limit(searcher):
+    urls = ["/search?q=路灯", "/api/search?q=路灯"] * SEARCH_LIMIT
+
+    statuses = [searcher.get(url).status_code for url in urls[:SEARCH_LIMIT + 1]]
+
+    assert statuses == [200] * SEARCH_LIMIT + [429]
+
+
+def test_the_wall_list_does_not_count_as_searching(searcher):
+    statuses = [searcher.get("/wall").status_code for _ in range(SEARCH_LIMIT + 2)]
+
+    assert statuses == [200] * (SEARCH_LIMIT + 2)
+    assert searcher.get("/search?q=路灯").status_code == 200
 
 
 def test_impossible_filters_are_ignored_not_an_error(client, imported):
