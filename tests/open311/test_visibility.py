@@ -32,7 +32,8 @@ from tests.open311.conftest import MODERATOR, OPERATOR, City, advance, request_f
 # What differs between any two answers, whatever they say: the request's id and the
 # rate limit's count and clock.
 VARYING_HEADERS = {"X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"}
-VIEWERS = ["anonymous", "client A", "client B", "client C (key revoked)", "an unknown key"]
+REVOKED = "client C (key revoked)"
+VIEWERS = ["anonymous", "client A", "client B", REVOKED, "an unknown key"]
 
 
 @dataclass
@@ -48,7 +49,7 @@ class World:
     def visible_to(self, viewer: str) -> set[int]:
         """What the rule says ``viewer`` may see, written out from how the world was built."""
         own = {label for label, by in self.submitted_by.items()
-               if by == viewer and viewer != "client C (key revoked)"}
+               if by == viewer and viewer != REVOKED}
         return {self.cases[label].id for label in self.public | own}
 
     @property
@@ -101,13 +102,14 @@ def world(session: Session, city: SimpleNamespace, every_status: City,
 
     api_keys: dict[str, str | None] = {"anonymous": None, "an unknown key": "not-a-key",
                                        "client A": every_status_by_client.api_key}
-    for name in ("client B", "client C (key revoked)"):
+    for name in ("client B", REVOKED):
         api_client, api_keys[name] = keys.issue_key(session, name, by=None)
         row = create_service_request(session, api_client,
                                      MultiDict(request_form(city, api_keys[name])))
         cases[f"{name}'s request"] = row.case
         submitted_by[f"{name}'s request"] = name
-    keys.revoke_key(session, api_client, by=None)
+        if name == REVOKED:
+            keys.revoke_key(session, api_client, by=None)
     session.commit()
     return World(cases=cases, public=public, submitted_by=submitted_by, keys=api_keys)
 
