@@ -99,6 +99,8 @@ class Config:
     SUBMIT_RATE_LIMIT = _env("SUBMIT_RATE_LIMIT", "5 per hour")
     TRACK_RATE_LIMIT = _env("TRACK_RATE_LIMIT", "10 per minute;50 per day")
     OPEN311_RATE_LIMIT = _env("OPEN311_RATE_LIMIT", "30 per minute;1000 per day")  # per API key
+    # Searches per client, /search and /api/search together: each one runs jieba and the index.
+    SEARCH_RATE_LIMIT = _env("SEARCH_RATE_LIMIT", "120 per minute")
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     # Response metrics (docs/operations.md, "Metrics"). Counted where every process sees

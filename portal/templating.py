@@ -7,7 +7,8 @@ import datetime as dt
 from flask import Flask
 
 from portal.cases.workflow import Channel, Kind
-from portal.clock import to_local
+from portal.clock import to_local, w3c_datetime
+from portal.urls import external_url
 
 
 def local_datetime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -25,6 +26,8 @@ def local_date(value: dt.date | dt.datetime | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(local_date)
+    app.add_template_filter(w3c_datetime)
+    app.add_template_global(external_url)  # absolute links in feeds: SITE_URL, not the Host
 
     @app.context_processor
     def _site() -> dict[str, object]:

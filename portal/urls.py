@@ -1,4 +1,5 @@
-"""Absolute links for mail, built from SITE_URL and never from the request's Host header."""
+"""Absolute links for mail, feeds and APIs, built from SITE_URL and never from the request's
+Host header, which the client chooses."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Read side of Open311: services, attribute definitions, requests by id or by filters."""
+"""Read side of Open311: services, attribute definitions, and the requests a caller may see,
+by id, by token or by filters."""
 
 from __future__ import annotations
 
@@ -6,16 +7,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.cases.models import Case, CaseEvent, Category
 from portal.cases.workflow import Status
 from portal.clock import city_zone
 from portal.forms import coerce_id
+from portal.wall.models import Publication
 
 from .formats import Open311Error
-from .models import Open311Request, ServiceAttribute
+from .models import ApiClient, Open311Request, ServiceAttribute
 from .public import STATUS_GROUPS
 
 MAX_RESULTS = 1000
@@ -50,8 +52,41 @@ def request_for_case(session: Session, case_id: int) -> Open311Request | None:
     return session.scalar(select(Open311Request).where(Open311Request.case_id == case_id))
 
 
-def request_by_token(session: Session, token: str) -> Open311Request | None:
-    return session.scalar(select(Open311Request).where(Open311Request.token == token))
+def visible_to(client: ApiClient | None) -> ColumnElement[bool]:
+    """The cases Open311 shows ``client`` (None: a caller without a valid key): those on the
+    echo wall, and the requests the client itself submitted. Every read asks here, and a case
+    outside it answers as one that does not exist, so its id, status and dates stay private."""
+    published = Case.publication.has(Publication.is_public)
+    if client is None:
+        return published
+    own = (select(Open311Request.id)
+           .where(Open311Request.case_id == Case.id, Open311Request.client_id == client.id)
+           # its own open311_requests, also where the outer query has them (tokens)
+           .correlate_except(Open311Request)
+           .exists())
+    return or_(published, own)
+
+
+def _cases(client: ApiClient | None) -> Select[Case]:
+    """Cases ``client`` may see, loaded with what their answer needs: of the audit trail,
+    only the public steps."""
+    return select(Case).where(visible_to(client)).options(
+        selectinload(Case.category), selectinload(Case.department),
+        selectinload(Case.publication),
+        selectinload(Case.events.and_(CaseEvent.is_public.is_(True))))
+
+
+def visible_request(session: Session, case_id: int, client: ApiClient | None) -> Case | None:
+    """The case ``case_id`` if ``client`` may see it."""
+    return session.scalar(_cases(client).where(Case.id == case_id))
+
+
+def request_by_token(session: Session, token: str, client: ApiClient | None
+                     ) -> Open311Request | None:
+    """The request a token stands for, if ``client`` may see its case: a token that reached
+    someone else (a log, a shared link) does not tell them the id of a private case."""
+    return session.scalar(select(Open311Request).join(Open311Request.case)
+                          .where(Open311Request.token == token, visible_to(client)))
 
 
 def _w3c(value: str, name: str) -> dt.datetime:
@@ -110,13 +145,11 @@ class RequestFilters:
                    statuses=statuses)
 
 
-def find_requests(session: Session, filters: RequestFilters) -> list[Case]:
-    """Cases by id, or submitted in the window with the service codes and statuses; newest
-    first, at most 1000."""
-    query = select(Case).options(  # of the audit trail, only what the public may see
-        selectinload(Case.category), selectinload(Case.department),
-        selectinload(Case.publication),
-        selectinload(Case.events.and_(CaseEvent.is_public.is_(True))))
+def find_requests(session: Session, filters: RequestFilters, client: ApiClient | None
+                  ) -> list[Case]:
+    """Cases ``client`` may see, by id, or submitted in the window with the service codes and
+    statuses; newest first, at most 1000."""
+    query = _cases(client)
     if filters.ids:
         query = query.where(Case.id.in_(filters.ids))
     else:

@@ -15,7 +15,6 @@ from flask.blueprints import BlueprintSetupState
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
-from portal.cases.models import Case
 from portal.db import db, utcnow
 from portal.extensions import csrf, limiter
 from portal.forms import coerce_id
@@ -34,6 +33,7 @@ from .queries import (
     find_requests,
     request_by_token,
     service_for_code,
+    visible_request,
 )
 from .submission import create_service_request
 
@@ -83,9 +83,11 @@ def route(rule: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[
 
 
 def _client() -> ApiClient | None:
-    """The client whose ``api_key`` came with this request (looked up once)."""
+    """The client whose ``api_key`` came with this request (looked up once): in the body of
+    a POST, in the query string of a GET, where it lets a client see its own requests."""
     if "open311_client" not in g:
-        g.open311_client = client_for_key(db.session, request.form.get("api_key"))
+        fields = request.form if request.method == "POST" else request.args
+        g.open311_client = client_for_key(db.session, fields.get("api_key"))
     client: ApiClient | None = g.open311_client
     return client
 
@@ -151,18 +153,19 @@ def create_request(fmt: str) -> Response:
 @route("/requests", methods=["GET"])
 @limiter.limit(READ_LIMIT)
 def list_requests(fmt: str) -> Response:
-    """Requests by id, or by service, status and a window of at most 90 days."""
+    """Requests the caller may see, by id, or by service, status and a window of at most
+    90 days."""
     filters = RequestFilters.from_args(request.args, utcnow())
-    return render(public_requests(db.session, find_requests(db.session, filters)),
+    return render(public_requests(db.session, find_requests(db.session, filters, _client())),
                   "service_requests", fmt)
 
 
 @route("/requests/<service_request_id>")
 @limiter.limit(READ_LIMIT)
 def show_request(fmt: str, service_request_id: str) -> Response:
-    """One request, public fields only."""
+    """One request the caller may see, public fields only."""
     case_id = coerce_id(service_request_id)
-    case = db.session.get(Case, case_id) if case_id else None
+    case = visible_request(db.session, case_id, _client()) if case_id else None
     if case is None:
         raise Open311Error(404, "service_request_id 不存在")
     return render(public_requests(db.session, [case]), "service_requests", fmt)
@@ -171,8 +174,8 @@ def show_request(fmt: str, service_request_id: str) -> Response:
 @route("/tokens/<token>")
 @limiter.limit(READ_LIMIT)
 def token(fmt: str, token: str) -> Response:
-    """The service_request_id a token stands for."""
-    row = request_by_token(db.session, token) if TOKEN.fullmatch(token) else None
+    """The service_request_id a token stands for, if the caller may see the request."""
+    row = request_by_token(db.session, token, _client()) if TOKEN.fullmatch(token) else None
     if row is None:
         raise Open311Error(404, "token 不存在")
     return render([{"service_request_id": str(row.case_id), "token": row.token}],

@@ -166,12 +166,15 @@ def _open311(method: str, summary: str, answer: Schema, *, errors: tuple[int, ..
 
 def _open311_paths() -> dict[str, dict[str, Schema]]:
     prefix = "/open311/v2"
+    reader = _query("api_key", _string(),
+                    "可选：提交诉求所用的 API key，带上时也能看到本应用提交而未公开的诉求")
     listing = [
         _query("service_request_id", _string(), "以逗号分隔的编号；给出时忽略其他条件"),
         _query("service_code", _string(), "以逗号分隔的 service_code"),
         _query("start_date", _string(format="date-time"), "默认为 end_date 前 90 天"),
         _query("end_date", _string(format="date-time"), "与 start_date 相隔不超过 90 天"),
         _query("status", _string(), "open、closed，可用逗号分隔"),
+        reader,
     ]
     operations = {
         "/discovery": [_open311("get", "服务发现", _ref("Discovery"), errors=(429,))],
@@ -180,17 +183,19 @@ def _open311_paths() -> dict[str, dict[str, Schema]]:
             "get", "服务定义（补充属性）", _ref("ServiceDefinition"), errors=(404, 429),
             parameters=[_path("service_code", "类别编号")])],
         "/requests": [
-            _open311("get", f"查询诉求（公开字段，最多 {MAX_RESULTS} 条）",
+            _open311("get", f"查询回音壁上公开的和本应用提交的诉求（最多 {MAX_RESULTS} 条）",
                      _list("ServiceRequest"), errors=(400, 429), parameters=listing),
             _open311("post", "提交诉求", _list("ServiceRequestCreated"), ok=201,
                      errors=(400, 403, 404, 413, 429), body=REQUEST_FORM),
         ],
         "/requests/{service_request_id}": [_open311(
-            "get", "查询一件诉求（公开字段）", _list("ServiceRequest"), errors=(404, 429),
-            parameters=[_path("service_request_id", "诉求的公开编号")])],
+            "get", "查询一件诉求（看不到的与不存在的一样答 404）", _list("ServiceRequest"),
+            errors=(404, 429),
+            parameters=[_path("service_request_id", "诉求的公开编号"), reader])],
         "/tokens/{token}": [_open311(
-            "get", "由 token 查 service_request_id", _list("Token"), errors=(404, 429),
-            parameters=[_path("token", "提交时返回的 token")])],
+            "get", "由 token 查 service_request_id（诉求公开前须带提交时的 api_key）",
+            _list("Token"), errors=(404, 429),
+            parameters=[_path("token", "提交时返回的 token"), reader])],
     }
     paths: dict[str, dict[str, Schema]] = {}
     for rule, variants in operations.items():

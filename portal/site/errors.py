@@ -30,6 +30,7 @@ MESSAGES = {
 
 # Messages for a status on one endpoint, where the general one would mislead.
 ENDPOINT_MESSAGES = {
+    (429, "wall.search"): ("操作过于频繁", "您的搜索过于频繁，请稍后再试。"),
     (429, "auth.login"): ("登录已暂时锁定", "登录失败次数过多，为保护账号安全，该账号或本机的登录已暂时锁定 15 分钟，请稍后再试。忘记密码请联系系统管理员。"),
 }
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
+from portal.clock import w3c_datetime
 from portal.extensions import limiter
 from portal.search.index import SearchUnavailable
 from portal.urls import external_url
 
 from .queries import WallFilters
-from .search import related_replies, run_search
+from .search import related_replies, run_search, search_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -22,7 +23,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 @bp.route("/search")
-@limiter.limit("120 per minute")
+@search_limit
 def search() -> Any:
     """Search published replies; public fields only."""
     text = request.args.get("q", "")[:200]
@@ -40,7 +41,7 @@ def search() -> Any:
         total=total, page=page, per_page=per_page,
         results=[{
             "id": pub.id, "title": pub.title, "department": pub.department_name,
-            "category": pub.category_name, "replied_at": pub.replied_at.isoformat(),
+            "category": pub.category_name, "replied_at": w3c_datetime(pub.replied_at),
             "url": external_url("wall.detail", publication_id=pub.id),  # never the Host header
             "snippet": str(snip),
         } for pub, snip in rows],

@@ -1,16 +1,27 @@
-"""Searching the echo wall: the hits of a query with their snippets, and replies
-related to a text; what the wall, its API and the staff pages share."""
+"""Searching the echo wall: the hits of a query with their snippets, replies related to a
+text, and the rate limit of searching; what the wall, its API and the staff pages share."""
 
 from __future__ import annotations
 
+from flask import current_app
 from markupsafe import Markup
 
 from portal.db import db
+from portal.extensions import limiter
 from portal.search.index import SearchUnavailable, search_index
 from portal.search.query import highlight_terms, more_like, search_ids, snippet
 
 from .models import Publication
 from .queries import WallFilters, publications_by_ids
+
+
+def _search_rate_limit() -> str:
+    return str(current_app.config["SEARCH_RATE_LIMIT"])
+
+
+# One budget per client for the search page and the search API: either way a search costs
+# the same (jieba and the index), so alternating between them must not double it.
+search_limit = limiter.shared_limit(_search_rate_limit, scope="search")
 
 
 def run_search(text: str, filters: WallFilters, page: int, per_page: int,

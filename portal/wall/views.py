@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal.db import db, utcnow
 from portal.pagination import Page, paginate
 from portal.search.index import SearchUnavailable
+from portal.urls import external_url
 
 from .models import Publication
 from .queries import WallFilters, facet_options, wall_query
-from .search import related_replies, run_search
+from .search import related_replies, run_search, search_limit
 
 bp = Blueprint("wall", __name__)
 PER_PAGE = 20
@@ -49,6 +50,7 @@ def detail(publication_id: int) -> Any:
 
 
 @bp.route("/search")
+@search_limit
 def search() -> Any:
     """Full-text search of the published replies."""
     text = request.args.get("q", "")[:200]
@@ -75,5 +77,5 @@ def feed() -> Response:
     filters = WallFilters.from_args(request.args)
     items = db.session.scalars(wall_query(filters).limit(50)).all()
     body = render_template("wall/feed.xml", items=items, filters=filters, now=utcnow(),
-                           self_url=url_for("wall.feed", _external=True, **filters.as_dict()))
+                           self_url=external_url("wall.feed", **filters.as_dict()))
     return Response(body, mimetype="application/atom+xml")

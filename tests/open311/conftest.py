@@ -1,5 +1,6 @@
 """Open311 fixtures: services with and without extra fields, API keys issued through the
-CLI, a valid request form, and a city with a case in every status."""
+CLI, a valid request form, and a case in every status: letters to the mayor, and requests
+one client submitted through Open311."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from portal.cases.handling import (
     accept_case,
@@ -23,8 +25,10 @@ from portal.cases.handling import (
 )
 from portal.cases.models import Case
 from portal.cases.services import ContactData, Submission, submit_case
-from portal.cases.workflow import Actor, Channel, Kind, Role, Satisfaction, Status
+from portal.cases.workflow import Actor, Adoption, Channel, Kind, Role, Satisfaction, Status
+from portal.open311 import keys
 from portal.open311.models import Datatype, ServiceAttribute
+from portal.open311.submission import create_service_request
 from portal.wall.services import publish_case, withdraw_publication
 
 OPERATOR = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
@@ -123,6 +127,7 @@ class City:
     cases: dict[str, Case] = field(default_factory=dict)
     citizens: dict[str, Citizen] = field(default_factory=dict)
     published_address: str = ""
+    api_key: str = ""  # of the Open311 client that submitted the cases, if one did
 
 
 STAGES = ["submitted", "accepted", "declined", "assigned", "answered", "replied", "closed",
@@ -154,7 +159,8 @@ def advance(session: Session, case: Case, stage: str, city: SimpleNamespace,
     assign_case(session, case, OPERATOR, city.department)
     if stage == "assigned":
         return
-    answer_case(session, case, handler, "经查，系线路老化，已安排维修。")
+    answer_case(session, case, handler, "经查，系线路老化，已安排维修。",
+                Adoption.ADOPTED if case.is_suggestion else None)
     if stage == "answered":
         return
     reply_case(session, case, OPERATOR, f"{case.contact.name}您好：路灯已修复，如有问题请致电"
@@ -168,22 +174,18 @@ def advance(session: Session, case: Case, stage: str, city: SimpleNamespace,
         withdraw_publication(session, case, MODERATOR, "市民要求撤回")
 
 
-@pytest.fixture
-def every_status(session: Session, city: SimpleNamespace) -> City:
-    """One case per status (and merged, published, withdrawn), each with its own citizen,
-    whose name and phone also appear in the letter and the reply."""
+Submit = Callable[[Citizen, int], Case]
+
+
+def every_stage(session: Session, city: SimpleNamespace, submit: Submit) -> City:
+    """One case per status (and merged, published, withdrawn), made by ``submit``, each with
+    its own citizen, whose name and phone also appear in the letter and the reply."""
     built = City()
     for i, stage in enumerate(STAGES):
         citizen = Citizen(name=f"欧阳{'一二三四五六七八九十'[i]}娜", phone=f"1391234{5670 + i:04d}",
                           email=f"citizen{i}.private@example.com",
                           location=f"幸福里小区{i + 1}幢2单元50{i}室")
-        case = submit_case(session, Submission(
-            channel=Channel.MAILBOX, kind=Kind.REQUEST, title=f"小区路灯不亮（{i}）",
-            content=f"我是{citizen.name}，住在{citizen.location}，门口路灯不亮，"
-                    f"电话{citizen.phone}。",
-            contact=ContactData(phone=citizen.phone, name=citizen.name, email=citizen.email),
-            category_id=city.lights.id, location=citizen.location, consent_publish=True,
-        ), Actor.citizen())
+        case = submit(citizen, i)
         citizen.tracking_code = case.tracking_code
         built.cases[stage], built.citizens[stage] = case, citizen
     session.commit()
@@ -193,4 +195,43 @@ def every_status(session: Session, city: SimpleNamespace) -> City:
     for stage, case in built.cases.items():
         assert case.status == EXPECTED_STATUS[stage], stage
     built.published_address = built.cases["published"].publication.address
+    return built
+
+
+def _letter(citizen: Citizen) -> str:
+    return f"我是{citizen.name}，住在{citizen.location}，门口路灯不亮，电话{citizen.phone}。"
+
+
+@pytest.fixture
+def every_status(session: Session, city: SimpleNamespace) -> City:
+    """Letters to the mayor whose citizens agreed to publication, one in every status."""
+
+    def letter(citizen: Citizen, i: int) -> Case:
+        return submit_case(session, Submission(
+            channel=Channel.MAILBOX, kind=Kind.REQUEST, title=f"小区路灯不亮（{i}）",
+            content=_letter(citizen),
+            contact=ContactData(phone=citizen.phone, name=citizen.name, email=citizen.email),
+            category_id=city.lights.id, location=citizen.location, consent_publish=True,
+        ), Actor.citizen())
+
+    return every_stage(session, city, letter)
+
+
+@pytest.fixture
+def every_status_by_client(session: Session, city: SimpleNamespace) -> City:
+    """Requests one client submitted through Open311, one in every status; ``api_key`` is
+    the client's key, with which it reads them back."""
+    client, key = keys.issue_key(session, "区网格化管理平台", by=None)
+
+    def request(citizen: Citizen, _: int) -> Case:
+        form = request_form(city, key, description=_letter(citizen),
+                            address_string=citizen.location, lat=None, long=None,
+                            first_name=citizen.name[2:], last_name=citizen.name[:2],
+                            phone=citizen.phone, email=citizen.email, media_url=None)
+        case = create_service_request(session, client, MultiDict(form)).case
+        case.consent_publish = True  # the standard has no consent field; as if asked by phone
+        return case
+
+    built = every_stage(session, city, request)
+    built.api_key = key
     return built

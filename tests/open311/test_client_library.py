@@ -1,12 +1,15 @@
 """Round trips through Open311 client libraries from PyPI, against the portal served on a
-loopback port: civicbot submits and reads JSON, georeport reads the XML answers."""
+loopback port: civicbot submits and reads JSON with its key, georeport reads the XML answers
+without one, so only once the request is on the echo wall."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
+import requests
 from civicbot import Endpoint, HttpError, HttpTransport, Open311Client
 from civicbot.http import RateLimiter
 from flask import Flask
@@ -16,6 +19,7 @@ from sqlalchemy import select
 from portal.cases.models import Case
 from portal.cases.workflow import Channel
 from tests.helpers import serving
+from tests.open311.conftest import advance
 
 
 @pytest.fixture
@@ -24,15 +28,28 @@ def endpoint(make_app: Callable[..., Flask], city) -> Iterator[str]:
         yield f"{url}/open311/v2"
 
 
-def civicbot_client(endpoint: str) -> Open311Client:
-    transport = HttpTransport(rate_limiter=RateLimiter(min_interval=0), timeout=10)
+class KeyedTransport(HttpTransport):
+    """civicbot's transport, sending the client's key on reads too, as a client that wants
+    to see its own requests does (civicbot sends it with writes only)."""
+
+    def __init__(self, api_key: str | None) -> None:
+        super().__init__(rate_limiter=RateLimiter(min_interval=0), timeout=10)
+        self.api_key = api_key
+
+    def get_bytes(self, url: str, params: Mapping[str, Any] | None = None,
+                  headers: Mapping[str, str] | None = None) -> bytes:
+        keyed = {**(params or {}), **({"api_key": self.api_key} if self.api_key else {})}
+        return super().get_bytes(url, keyed, headers)
+
+
+def civicbot_client(endpoint: str, api_key: str | None = None) -> Open311Client:
     return Open311Client(Endpoint(id="portal", name="示范市", base_url=endpoint, write=True),
-                         transport)
+                         KeyedTransport(api_key))
 
 
 def test_a_request_submitted_with_civicbot_reads_back_through_civicbot_and_georeport(
         endpoint, api_key, session, city):
-    client = civicbot_client(endpoint)
+    client = civicbot_client(endpoint, api_key)
     code = next(s["service_code"] for s in client.list_services()
                 if s["service_name"] == "城市管理")
 
@@ -61,8 +78,14 @@ def test_a_request_submitted_with_civicbot_reads_back_through_civicbot_and_geore
     assert [s["service_name"] for s in geo.get_service_list()] == ["城市管理", "交通出行"]
     definition = geo.get_service_definition(code)
     assert definition["attributes"]["attribute"][0]["code"] == "facility"
+    with pytest.raises(requests.HTTPError) as unseen:
+        geo.get_service_request(request_id)
+    assert unseen.value.response.status_code == 404
+    case.consent_publish = True  # the standard has no consent field; as if asked by phone
+    advance(session, case, "published", city)
+    session.commit()
     from_xml = geo.get_service_request(request_id)
-    assert (from_xml["service_request_id"], from_xml["status"]) == (request_id, "open")
+    assert (from_xml["service_request_id"], from_xml["status"]) == (request_id, "closed")
     assert from_xml["requested_datetime"] == shown["requested_datetime"]
     assert geo.get_service_requests(service_request_id=request_id)["service_request_id"] == \
         request_id

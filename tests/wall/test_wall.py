@@ -6,7 +6,10 @@ import os
 import re
 from collections import OrderedDict
 from typing import Any
+from xml.etree import ElementTree
 
+import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.cases.models import Case, CaseEvent
@@ -14,6 +17,7 @@ from portal.cases.workflow import Action, Status
 from portal.privacy import redact as redact_module
 from portal.wall import importer
 from portal.wall.models import Publication
+from tests.site.test_site import assert_chinese_error_page
 from tests.wall.conftest import ARCHIVE, EITHER_SCORING, write_archive
 
 PII = ["王建国", "13912345678", "li.hua@example.com", "浙A12345", "25号楼"]
@@ -150,6 +154,50 @@ def test_hostile_and_odd_queries_answer_without_error(client, imported):
         assert client.get("/api/search", query_string={"q": q}).status_code == 200
 
 
+SEARCH_LIMIT = 3
+
+
+@pytest.fixture
+def searcher(make_app: Any) -> FlaskClient:
+    """A client of a site that allows ``SEARCH_LIMIT`` searches a minute."""
+    return make_app(SEARCH_RATE_LIMIT=f"{SEARCH_LIMIT} per minute").test_client()
+
+
+def test_the_search_page_past_the_search_limit_gets_the_chinese_429_page(searcher):
+    statuses = [searcher.get("/search?q=路灯").status_code for _ in range(SEARCH_LIMIT)]
+    limited = searcher.get("/search?q=路灯")
+
+    assert statuses == [200] * SEARCH_LIMIT
+    html = assert_chinese_error_page(limited, 429)
+    assert "您的搜索过于频繁" in html
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_the_search_api_past_the_search_limit_gets_its_json_429(searcher):
+    statuses = [searcher.get("/api/search?q=路灯").status_code for _ in range(SEARCH_LIMIT)]
+    limited = searcher.get("/api/search?q=路灯")
+
+    assert statuses == [200] * SEARCH_LIMIT
+    assert (limited.status_code, limited.mimetype) == (429, "application/json")
+    assert limited.get_json() == {"error": "too_many_requests", "message": "操作过于频繁"}
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_the_search_page_and_the_api_share_one_search_limit(searcher):
+    urls = ["/search?q=路灯", "/api/search?q=路灯"] * SEARCH_LIMIT
+
+    statuses = [searcher.get(url).status_code for url in urls[:SEARCH_LIMIT + 1]]
+
+    assert statuses == [200] * SEARCH_LIMIT + [429]
+
+
+def test_the_wall_list_does_not_count_as_searching(searcher):
+    statuses = [searcher.get("/wall").status_code for _ in range(SEARCH_LIMIT + 2)]
+
+    assert statuses == [200] * (SEARCH_LIMIT + 2)
+    assert searcher.get("/search?q=路灯").status_code == 200
+
+
 @EITHER_SCORING
 def test_impossible_filters_are_ignored_not_an_error(client, imported):
     for args in ("year=0000", "year=9999", "year=%EF%BC%90%EF%BC%92%EF%BC%90%EF%BC%92",
@@ -168,6 +216,9 @@ def test_the_json_api_contract(client, imported):
     hit = body["results"][0]
     assert set(hit) == {"id", "title", "department", "category", "replied_at", "url", "snippet"}
     assert hit["department"] == "市住房和城乡建设委员会" and hit["url"].endswith(f"/wall/{hit['id']}")
+    [record] = [r for r in client.get("/api/wall.json").get_json()["results"]
+                if r["id"] == hit["id"]]
+    assert hit["replied_at"] == record["replied_at"]  # in the city's time (+08:00), as open data
     for value in PII:
         assert value not in str(body)
     filtered = client.get("/api/search?q=路灯&department=市住房和城乡建设委员会").get_json()
@@ -180,6 +231,47 @@ def test_the_atom_feed_lists_replies_and_narrows_by_department(client, imported)
     assert response.get_data(as_text=True).count("<entry>") == 4
     narrowed = client.get("/feeds/wall.atom?department=市城市管理局").get_data(as_text=True)
     assert narrowed.count("<entry>") == 1
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_every_link_of_the_atom_feed_is_built_from_site_url_whatever_the_host_header(
+        client, imported):
+    forged = [client.get("/feeds/wall.atom?department=市城市管理局",
+                         headers={"Host": "evil.example"}),
+              client.get("/feeds/wall.atom", base_url="http://evil.example")]
+
+    for response in forged:
+        assert response.status_code == 200
+        assert "evil.example" not in response.get_data(as_text=True)
+        feed = ElementTree.fromstring(response.data)
+        links = [e.get("href") for e in feed.iter(f"{ATOM}link")]
+        ids = [e.text for e in feed.iter(f"{ATOM}id")]
+        entries = len(feed.findall(f"{ATOM}entry"))  # self and alternate; the feed's own id
+        assert entries and (len(links), len(ids)) == (2 + entries, 1 + entries)
+        assert all(u.startswith("https://portal.test/") for u in links + ids), links + ids
+    narrowed = ElementTree.fromstring(forged[0].data)
+    assert narrowed.find(f"{ATOM}link[@rel='self']").get("href") == narrowed.findtext(
+        f"{ATOM}id") == "https://portal.test/feeds/wall.atom?department=%E5%B8%82%E5%9F%8E" \
+                        "%E5%B8%82%E7%AE%A1%E7%90%86%E5%B1%80"
+    entry = narrowed.find(f"{ATOM}entry")
+    assert re.fullmatch(r"https://portal\.test/wall/\d+", entry.findtext(f"{ATOM}id"))
+    assert entry.find(f"{ATOM}link").get("href") == entry.findtext(f"{ATOM}id")
+
+
+def test_the_atom_feed_dates_carry_the_citys_offset_as_the_open_data_does(client, imported):
+    feed = ElementTree.fromstring(client.get("/feeds/wall.atom").data)
+    records = {r["url"]: r for r in client.get("/api/wall.json").get_json()["results"]}
+
+    assert feed.findtext(f"{ATOM}updated") in {r["published_at"] for r in records.values()}
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == len(records) == 4
+    for entry in entries:
+        record = records[entry.findtext(f"{ATOM}id")]
+        assert entry.findtext(f"{ATOM}published") == record["replied_at"]
+        assert entry.findtext(f"{ATOM}updated") == record["published_at"]
+        assert record["replied_at"].endswith("+08:00")
 
 
 @EITHER_SCORING
