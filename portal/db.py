@@ -15,6 +15,8 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -25,6 +27,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Seconds to wait for PostgreSQL to accept a connection: a host that drops packets would
+# otherwise hold the request for the system's TCP timeout (minutes), past any proxy's.
+CONNECT_TIMEOUT = 5
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -68,7 +74,8 @@ def utcnow() -> dt.datetime:
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout.
+    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout, PostgreSQL a
+    connect timeout and a ping before each pooled connection is used.
 
     Errors never carry the values bound to a statement: their text reaches the log, and
     the values are letters, names and phone numbers.
@@ -85,7 +92,20 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT})
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached now (down, restarting,
+    connection lost, every pooled connection busy) rather than a fault in code or data.
+
+    SQLite reports a missing table as an ``OperationalError`` too; it counts here, as
+    PostgreSQL's refused connection and SQLite's locked or unopenable file do.
+    """
+    if isinstance(error, OperationalError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class Database:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from flask_wtf.form import SUBMIT_METHODS, _Auto
@@ -23,20 +23,49 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal.extensions import limiter
 from portal.textclean import clean_text
 
-CSRF_FAILED = "portal.csrf_failed"  # set for the view the CSRF handler re-renders
+# Why an error handler calls a form view again (``rerender_keeping_input``).
+CSRF_FAILED = "portal.csrf_failed"
+DATABASE_UNAVAILABLE = "portal.database_unavailable"
 
 
-def keeps_input_on_csrf_error(view: Any) -> Any:
-    """Mark a form view that the CSRF error handler re-renders with the citizen's input."""
-    view.keeps_input_on_csrf_error = True
+def keeps_input_on_error(view: Any) -> Any:
+    """Mark a form view that error handlers call again to re-render the citizen's input.
+
+    It is called once more in the same request when the CSRF token failed
+    (``csrf_failed()``) or the database could not be reached (``database_unavailable()``,
+    when the view must not touch the database), and must then store nothing.
+    """
+    view.keeps_input_on_error = True
     return view
+
+
+def rerender_keeping_input(reason: str) -> Any | None:
+    """The request's view called again with ``reason`` set, or None if it keeps no input."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "keeps_input_on_error", False):
+        return None
+    request.environ[reason] = True
+    return view(**(request.view_args or {}))  # type: ignore[misc]
 
 
 def csrf_failed() -> bool:
     """Whether this request is the re-rendering of a form whose CSRF token failed."""
     return bool(request.environ.get(CSRF_FAILED))
+
+
+def database_unavailable() -> bool:
+    """Whether this request is the re-rendering of a form while the database is down."""
+    return bool(request.environ.get(DATABASE_UNAVAILABLE))
+
+
+@limiter.request_filter
+def _counted_when_first_called() -> bool:
+    """A view called again by an error handler was counted against its rate limits
+    when it was first called in the request."""
+    return csrf_failed() or database_unavailable()
 
 
 def clean_line(value: Any) -> Any:

@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), a CSRF-enforcing client, and a real SMTP server."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -215,6 +216,25 @@ def session(app: Flask, make_app: Callable[..., Flask]) -> Iterator[Session]:
         own = db.new_session(twin)
         yield own
         own.close()
+
+
+@pytest.fixture
+def portal_log() -> Iterator[list[str]]:
+    """The lines the portal logs during the test (its logger does not reach ``caplog``).
+
+    Ask for it after the app: making an app replaces the portal logger's handlers.
+    """
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    logger = logging.getLogger("portal")
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
 
 
 # --- data factories ----------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,21 +13,6 @@ from portal.db import db
 from tests.helpers import letter_data, post_form
 
 PII = {"phone": "13912345678", "name": "欧阳娜娜", "email": "ouyang.nana@example.com"}
-
-
-@pytest.fixture
-def portal_log() -> Iterator[list[str]]:
-    lines: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
-
-    handler = Collect()
-    logger = logging.getLogger("portal")
-    logger.addHandler(handler)
-    yield lines
-    logger.removeHandler(handler)
 
 
 @pytest.fixture

@@ -46,6 +46,12 @@ def load_user(user_id: str) -> StaffUser | None:
     return user
 
 
+def as_signed_out() -> None:
+    """Let the rest of this request see nobody signed in, without reading the account:
+    pages rendered while the database is unreachable (every template asks who it is)."""
+    login_manager._update_request_context_with_user()  # noqa: SLF001 - its one setter
+
+
 def start_session(user: StaffUser) -> None:
     """Forget everything from before the login, then stamp the new session's clock."""
     session.clear()

@@ -10,14 +10,24 @@ from sqlalchemy.orm import Session, selectinload
 from .models import Case, Category
 from .tracking import normalise_tracking_code
 
+Choices = list[tuple[int | str, str]]
 
-def category_choices(session: Session) -> list[tuple[int | str, str]]:
+
+def category_choices(session: Session) -> Choices:
     rows = session.execute(
         select(Category.id, Category.name)
         .where(Category.is_active.is_(True))
         .order_by(Category.sort_order, Category.id)
     ).all()
     return [("", "请选择")] + [(r.id, r.name) for r in rows]
+
+
+def chosen_category_only(chosen: int | None) -> Choices:
+    """Choices while the database is down: the list is unknown, so only the citizen's own
+    choice is kept (unnamed) and sent again with the form."""
+    if chosen is None:
+        return [("", "类别列表暂时无法显示，请稍后选择")]
+    return [(chosen, "已选择（类别名称暂时无法显示）")]
 
 
 def case_by_tracking_code(session: Session, code: str) -> Case | None:

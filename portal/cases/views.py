@@ -24,7 +24,7 @@ from portal.campaigns.models import Campaign
 from portal.clock import local_today
 from portal.db import db
 from portal.extensions import limiter
-from portal.forms import coerce_id, csrf_failed, keeps_input_on_csrf_error
+from portal.forms import coerce_id, csrf_failed, database_unavailable, keeps_input_on_error
 from portal.privacy import own_data
 from portal.security import no_store
 
@@ -40,7 +40,12 @@ from .forms import (
 )
 from .handling import record_follow_up
 from .models import Case
-from .queries import case_by_tracking_code, case_for_citizen, category_choices
+from .queries import (
+    case_by_tracking_code,
+    case_for_citizen,
+    category_choices,
+    chosen_category_only,
+)
 from .services import ContactData, Submission, find_by_submission_token, submit_case
 from .tracking import read_follow_up_token, read_tracking_link_token
 from .workflow import Actor, Channel, Kind, Satisfaction
@@ -87,6 +92,11 @@ def _contact(form: CaseForm) -> ContactData:
 def _handle(form: CaseForm, template: str, to_submission: Any, **context: Any
             ) -> Response | tuple[str, int]:
     """Shared flow of both citizen forms: validate, submit once, confirm, or re-render."""
+    if database_unavailable():  # the input again, without the database's category list
+        form.category.choices = chosen_category_only(form.category.data)
+        form.token()
+        return render_template(template, form=form, database_down=True, **context), 503
+    form.category.choices = category_choices(db.session)
     if not form.is_submitted():
         form.submission_token.data = new_submission_token()
         return render_template(template, form=form, **context), 200
@@ -126,11 +136,10 @@ def _confirm(case: Case) -> Response:
 @bp.route("/mailbox/new", methods=["GET", "POST"])
 @rate_limited_submission
 @no_store
-@keeps_input_on_csrf_error
+@keeps_input_on_error
 def new_letter() -> Any:
     """Write to the mayor."""
     form = LetterForm()
-    form.category.choices = category_choices(db.session)
 
     def to_submission(f: LetterForm, token: str) -> Submission:
         return Submission(
@@ -146,11 +155,12 @@ def new_letter() -> Any:
 @bp.route("/suggestions/new", methods=["GET", "POST"])
 @rate_limited_submission
 @no_store
-@keeps_input_on_csrf_error
+@keeps_input_on_error
 def new_suggestion() -> Any:
     """Make a suggestion, on its own or inside a campaign (``?campaign=ID``)."""
     campaign = None
-    if "campaign" in request.args:
+    # Without the database the form is shown without its campaign; it posts back here.
+    if "campaign" in request.args and not database_unavailable():
         campaign_id = coerce_id(request.args.get("campaign"))
         campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
         if campaign is None:
@@ -159,7 +169,6 @@ def new_suggestion() -> Any:
             return render_template("campaigns/not_open.html", campaign=campaign,
                                    today=local_today()), 403
     form = SuggestionForm()
-    form.category.choices = category_choices(db.session)
 
     def to_submission(f: SuggestionForm, token: str) -> Submission:
         return Submission(
@@ -188,10 +197,12 @@ def submitted() -> Any:
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(_track_limit, methods=["POST"])
 @no_store
-@keeps_input_on_csrf_error
+@keeps_input_on_error
 def track() -> Any:
     """Follow a case with its tracking code and the last four digits of the phone."""
     form = TrackForm()
+    if database_unavailable():
+        return render_template("cases/track.html", form=form, database_down=True), 503
     if form.validate_on_submit():
         case = case_for_citizen(db.session, form.tracking_code.data, form.phone_last4.data)
         if case is not None:

@@ -68,6 +68,7 @@ def wall_json() -> Any:
 def wall_csv() -> Response:
     """The whole wall (with the wall's filters) as one CSV file, streamed."""
     filters = WallFilters.from_args(request.args)
+    db.session.connection()  # unreachable? then 503 now, not a download broken off later
 
     def rows() -> Iterator[list[Any]]:
         # Runs while streaming, in a session of its own: the view's is closed by then.
