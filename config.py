@@ -89,7 +89,7 @@ class Config:
     # Processes for command-line batch work that segments text (jieba is the cost):
     # `search rebuild`, a `search sync` with thousands of changes, `import-replies`.
     BATCH_PROCS = _env_int("BATCH_PROCS", min(os.cpu_count() or 1, 4))
-    # Roles that may only sign in with an authenticator code (SECURITY.md A3); not read
+    # Roles that may only sign in with an authenticator code (docs/security.md A3); not read
     # from the environment, so a deployment cannot switch it off by accident.
     TOTP_REQUIRED_ROLES: tuple[str, ...] = ("admin", "moderator")
 

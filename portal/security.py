@@ -1,4 +1,4 @@
-"""Response headers every page gets (SECURITY.md A17, A21) and the ``no_store`` marker."""
+"""Response headers every page gets (docs/security.md A17, A21) and the ``no_store`` marker."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Zero-width and bidi-control characters (Unicode category Cf) hide text from
 reviewers and defeat masking, so they are stripped everywhere except the
 zero-width joiner inside emoji sequences. Phone numbers are NFKC-normalised so
-full-width digits count as digits (SECURITY.md A13).
+full-width digits count as digits (docs/security.md A13).
 """
 
 from __future__ import annotations

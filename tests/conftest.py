@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -24,11 +24,17 @@ from sqlalchemy.orm import Session
 
 import portal.models  # noqa: F401  (complete metadata for truncation)
 from portal import create_app
+from portal.cases.models import Case
+from portal.cases.services import ContactData, Submission, submit_case
+from portal.cases.workflow import Actor, Channel, Kind
 from portal.db import Base, alembic_config, db
+from portal.open311.models import Datatype, ServiceAttribute
 from portal.search.index import SearchIndex
+from tests.helpers import TEST_PII_KEY
+from tests.helpers.archive import ARCHIVE, write_archive
+from tests.helpers.open311 import Citizen, City, every_stage, letter_of, options
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-TEST_PII_KEY = Fernet.generate_key().decode()
 
 
 # --- the database, migrated once per backend with Alembic ----------------------------------
@@ -168,7 +174,7 @@ def make_app(database_url: str, smtp: SMTPServer, tmp_path: Path
             "METRICS_TOKEN": None,
             "RATELIMIT_ENABLED": True,  # the limiter is one object: say it for every app
             "SITE_URL": "https://portal.test",
-            # Signing in with an authenticator has its own tests (tests/staff/test_second_factor.py),
+            # Signing in with an authenticator has its own tests (tests/auth/test_second_factor.py),
             # which turn it on; elsewhere one staff member signs in many times a minute.
             "TOTP_REQUIRED_ROLES": (),
         }
@@ -253,6 +259,12 @@ def make_category(session: Session) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def category(make_category: Callable[..., Any]) -> Any:
+    """The one category citizens choose in most tests."""
+    return make_category("城市管理")
+
+
+@pytest.fixture
 def make_department(session: Session) -> Callable[..., Any]:
     from portal.cases.models import Department
 
@@ -286,3 +298,77 @@ def make_campaign(session: Session, make_department: Callable[..., Any]) -> Call
         return campaign
 
     return factory
+
+
+@pytest.fixture
+def city(session: Session, make_category: Any, make_department: Any) -> SimpleNamespace:
+    """Two services: 城市管理 asks for extra fields (one of each datatype), 交通出行 for
+    none; and the department that handles them."""
+    lights = make_category("城市管理")
+    roads = make_category("交通出行", sort_order=1)
+    session.add_all([
+        ServiceAttribute(category_id=lights.id, code="facility", required=True, sort_order=1,
+                         datatype=Datatype.SINGLEVALUELIST, description="损坏的设施",
+                         options=options(("streetlight", "路灯"), ("manhole", "井盖"))),
+        ServiceAttribute(category_id=lights.id, code="count", datatype=Datatype.NUMBER,
+                         description="损坏数量", datatype_description="阿拉伯数字",
+                         sort_order=2),
+        ServiceAttribute(category_id=lights.id, code="period", sort_order=3,
+                         datatype=Datatype.MULTIVALUELIST, description="发生时段",
+                         options=options(("morning", "早高峰"), ("night", "夜间"))),
+        ServiceAttribute(category_id=lights.id, code="seen_at", datatype=Datatype.DATETIME,
+                         description="发现时间", sort_order=4),
+        ServiceAttribute(category_id=lights.id, code="where", datatype=Datatype.STRING,
+                         description="具体位置", sort_order=5),
+        ServiceAttribute(category_id=lights.id, code="note", datatype=Datatype.TEXT,
+                         description="补充说明", sort_order=6),
+    ])
+    session.commit()
+    return SimpleNamespace(lights=lights, roads=roads,
+                           department=make_department("市城市管理局"))
+
+
+@pytest.fixture
+def every_status(session: Session, city: SimpleNamespace) -> City:
+    """Letters to the mayor whose citizens agreed to publication, one in every status."""
+
+    def letter(citizen: Citizen, i: int) -> Case:
+        return submit_case(session, Submission(
+            channel=Channel.MAILBOX, kind=Kind.REQUEST, title=f"小区路灯不亮（{i}）",
+            content=letter_of(citizen),
+            contact=ContactData(phone=citizen.phone, name=citizen.name, email=citizen.email),
+            category_id=city.lights.id, location=citizen.location, consent_publish=True,
+        ), Actor.citizen())
+
+    return every_stage(session, city, letter)
+
+
+@pytest.fixture
+def issue_key(app: Flask) -> Callable[..., str]:
+    """Issue a key with ``flask open311 issue-key`` and return its last output line."""
+
+    def issue(name: str = "网格化管理平台") -> str:
+        result = app.test_cli_runner().invoke(args=["open311", "issue-key", name])
+        assert result.exit_code == 0, result.output
+        return result.output.strip().splitlines()[-1]
+
+    return issue
+
+
+@pytest.fixture
+def api_key(issue_key: Callable[..., str]) -> str:
+    return issue_key()
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """The four archived replies of ``tests.helpers.archive``, as a JSON-lines file."""
+    return write_archive(tmp_path / "archive.jsonl", ARCHIVE)
+
+
+@pytest.fixture
+def imported(app: Any, archive: Path) -> Any:
+    """``app`` after ``flask import-replies`` of the archive: four published replies."""
+    result = app.test_cli_runner().invoke(args=["import-replies", str(archive)])
+    assert result.exit_code == 0, result.output
+    return result

@@ -17,6 +17,7 @@ from portal.clock import local_today
 from portal.db import Base, db
 from portal.demo import CATEGORIES, DEMO_REPLIES, DEPARTMENTS, SAMPLE_LETTERS, STAFF
 from portal.notify.models import OutboundMail
+from tests.helpers import count
 
 PASSWORD_LINE = re.compile(r"工作人员账号 (\S+)\s+密码 (\S+)")
 
@@ -26,10 +27,6 @@ def flask_cli(app: Flask, *args: str) -> Any:
     cli = FlaskGroup(create_app=lambda: app, load_dotenv=False)
     return app.test_cli_runner().invoke(cli, args=list(args))
 
-
-def count(session: Any, model: Any) -> int:
-    session.rollback()
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def counts(session: Any) -> dict[str, int]:

@@ -23,7 +23,7 @@ from urllib.parse import quote, quote_from_bytes
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,16 +32,21 @@ from portal.cases.models import Case, CaseEvent, Contact
 from portal.cases.tracking import tracking_link_token
 from portal.cases.workflow import Action
 from tests.helpers import form_tokens, letter_data, post_form, suggestion_data
+from tests.helpers.hostile import (
+    BOUNDARY_MODES,
+    CONTENT_TYPES,
+    encode,
+    examples,
+    huge_bytes,
+    multipart,
+    odd_bytes,
+    odd_text,
+    urlencode,
+    values_for,
+)
 
 # No shrinking: a crash is reported with the example that found it, and a failing
 # run stays as quick as a passing one.
-
-
-def examples(n: int) -> settings:
-    return settings(max_examples=n, deadline=None, print_blob=True,
-                    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
-
 
 
 ENDPOINTS = ["letter", "suggestion", "campaign", "track"]
@@ -156,46 +161,6 @@ def site(make_app: Callable[..., Flask], session: Session, make_category: Any,
 
 # --- hostile values ---------------------------------------------------------------------------
 
-ODD_TEXT = [
-    "\x00", "\x01", "\x1b[31m", "\x7f", "\x85", "\u202e", "\u202d", "\u2066", "\u2069", "\u200b",
-    "\u200d", "\u2028", "\ufeff", "\ufffe", "\uffff", "\ud800", "\udbff", "\udc00", "\udfff",
-    "\ud83d\ude00", "😀", "👨\u200d👩\u200d👧", "🇨🇳", "\U0010ffff", "\U000e0001", "\r\n", "\r", "\t",
-    "%", "%00", "%zz", "&", "=", "+", ";", "<script>alert(1)</script>", "{{7*7}}", "' OR 1=1 --",
-    "长", "𠀀", "１３８００１３８０００", "mb-2026-", "\\", "\"",
-]
-# Byte sequences no UTF-8 decoder should accept: overlong NUL, CESU-8 surrogates,
-# beyond U+10FFFF, stray continuation bytes, a UTF-16 BOM.
-BAD_BYTES = [b"\xc0\x80", b"\xed\xa0\x80", b"\xed\xa0\xbd\xed\xb8\x80", b"\xf4\x90\x80\x80",
-             b"\x80", b"\xff\xfe", b"\xfe\xff\x00a", b"\xe4\xb8", b"\xf8\x88\x80\x80\x80"]
-ENCODINGS = ["utf-8", "utf-16", "utf-16-be", "utf-32", "gb18030", "big5", "latin-1", "cp1252"]
-HUGE = ["长" * 100_000, "a" * 100_000, "\x00" * 100_000, "\u202e" * 100_000,
-        "😀" * 100_000, "a\n" * 50_000]
-
-odd_text = st.lists(
-    st.one_of(st.characters(), st.sampled_from(ODD_TEXT)), max_size=30
-).map("".join)
-
-
-def _encode(text: str, encoding: str) -> bytes:
-    return text.encode(encoding, "surrogatepass" if encoding.startswith("utf") else "replace")
-
-
-odd_bytes = st.one_of(
-    odd_text.map(lambda s: _encode(s, "utf-8")),
-    st.builds(_encode, odd_text, st.sampled_from(ENCODINGS)),
-    st.binary(max_size=40),
-    st.lists(st.sampled_from(BAD_BYTES), min_size=1, max_size=4).map(b"".join),
-)
-huge_bytes = st.sampled_from(HUGE).map(lambda s: s.encode("utf-8"))
-
-
-def values_for(valid: str | None) -> st.SearchStrategy[list[bytes] | None]:
-    """None (the field is left out), or one or more values, hostile or wrapping the valid one."""
-    around_valid = st.builds(lambda pre, post: pre + _encode(valid, "utf-8") + post,
-                             odd_bytes, odd_bytes) if valid else odd_bytes
-    one = st.one_of(odd_bytes, around_valid)
-    return st.one_of(st.none(), st.lists(one, min_size=1, max_size=3))
-
 
 def overrides(endpoint: str, base: dict[str, str]) -> st.SearchStrategy[dict[str, Any]]:
     """Up to four fields changed; now and then one of them 100,000 characters long."""
@@ -223,16 +188,8 @@ def form_pairs(site: Site, endpoint: str, changes: dict[str, Any], csrf: str
         fields.pop(name, None)
         if values is not None:
             fields[name] = values
-    return [(_encode(name, "utf-8"), value) for name, values in fields.items()
+    return [(encode(name, "utf-8"), value) for name, values in fields.items()
             for value in values]
-
-
-def urlencode(pairs: list[tuple[bytes, bytes]], raw: bool) -> bytes:
-    """Percent-encode each name and value, or put raw (possibly non-UTF-8) bytes in."""
-    if raw:
-        return b"&".join(name + b"=" + value for name, value in pairs)
-    return "&".join(f"{quote_from_bytes(n, safe='')}={quote_from_bytes(v, safe='')}"
-                    for n, v in pairs).encode("ascii")
 
 
 CSRF_MODES = ["valid", "missing", "forged"]
@@ -257,7 +214,7 @@ def test_a_valid_form_with_odd_text_in_every_field_is_stored_whole(site):
     """The deep path: hostile characters that survive validation reach the database."""
     odd = "\x00\u202e\ud800😀👨\u200d👩\u200d👧\r\n\ufeff"
     for endpoint in ("letter", "suggestion", "campaign"):
-        changes = {name: [_encode(value + odd, "utf-8")] for name, value
+        changes = {name: [encode(value + odd, "utf-8")] for name, value
                    in site.base[endpoint].items() if name in ("title", "content", "proposal",
                                                                "benefit", "location", "name")}
         body = urlencode(form_pairs(site, endpoint, changes, "valid"), raw=False)
@@ -270,34 +227,6 @@ def test_a_valid_form_with_odd_text_in_every_field_is_stored_whole(site):
             hidden = [c for c in text if unicodedata.category(c) in ("Cc", "Cs")
                       and c != "\n" or c in "\u202e\ufeff"]
             assert hidden == [], (case.id, text)
-
-
-BOUNDARY_MODES = ["ok", "other boundary in header", "no boundary in header",
-                  "empty boundary", "not closed", "no CRLF", "value holds the boundary"]
-
-
-def multipart(pairs: list[tuple[bytes, bytes]], files: set[int], filename: bytes,
-              mode: str) -> tuple[bytes, str]:
-    boundary = "----portal" + secrets.token_hex(8)
-    eol = b"\n" if mode == "no CRLF" else b"\r\n"
-    chunks = []
-    for i, (name, value) in enumerate(pairs):
-        disposition = b'Content-Disposition: form-data; name="' + name + b'"'
-        if i in files:
-            disposition += b'; filename="' + filename + b'"' + eol
-            disposition += b"Content-Type: application/octet-stream"
-        if mode == "value holds the boundary":
-            value = value + eol + b"--" + boundary.encode() + eol
-        chunks.append(b"--" + boundary.encode() + eol + disposition + eol + eol + value + eol)
-    body = b"".join(chunks)
-    if mode != "not closed":
-        body += b"--" + boundary.encode() + b"--" + eol
-    header = {
-        "other boundary in header": "multipart/form-data; boundary=somethingelse",
-        "no boundary in header": "multipart/form-data",
-        "empty boundary": "multipart/form-data; boundary=",
-    }.get(mode, f"multipart/form-data; boundary={boundary}")
-    return body, header
 
 
 @examples(50)
@@ -325,17 +254,6 @@ def test_a_file_upload_in_a_text_field_is_refused_without_a_server_error(site, e
 
     site.attack("POST", site.urls[endpoint], expect=(200, 400), data=body,
                 content_type=content_type)
-
-
-CONTENT_TYPES = [
-    "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=gb18030",
-    "application/x-www-form-urlencoded; charset=utf-16", "multipart/form-data",
-    "multipart/form-data; boundary=", "multipart/form-data; boundary=xyz",
-    'multipart/form-data; boundary="a b c"; charset=latin-1', "application/json",
-    "application/json; charset=utf-16", "application/merge-patch+json", "text/plain",
-    "text/html", "application/xml", "application/octet-stream", "", "*/*", "garbage",
-    None,
-]
 
 
 @examples(50)
@@ -490,7 +408,7 @@ def test_odd_paths_get_no_server_error(site):
 @given(token=st.one_of(odd_text, odd_bytes))
 def test_a_garbage_tracking_link_sends_the_citizen_to_the_tracking_form(site, token):
     if isinstance(token, str):
-        token = _encode(token, "utf-8")
+        token = encode(token, "utf-8")
     quoted = quote_from_bytes(token, safe="")
     if not quoted:
         return  # "/track/" is another page

@@ -3,7 +3,7 @@
 Every route under ``/staff`` requires a signed-in staff member (deny by default, in
 the blueprint's ``before_request``); views add ``@requires(Role…)`` for their roles.
 A session carries the account's ``session_epoch``: logging out bumps it, so a copied
-cookie stops working (SECURITY.md A5). Idle and absolute timeouts end sessions (A6).
+cookie stops working (docs/security.md A5). Idle and absolute timeouts end sessions (A6).
 """
 
 from __future__ import annotations

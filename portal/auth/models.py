@@ -111,7 +111,7 @@ class RecoveryCode(Base):
 
 
 class SecurityEvent(Base):
-    """Append-only log of staff actions outside the case workflow (SECURITY.md A28).
+    """Append-only log of staff actions outside the case workflow (docs/security.md A28).
 
     Holds who, what, on which object, when, from where; never personal data values.
     """

@@ -1,4 +1,4 @@
-"""The second factor of staff sign-in: TOTP codes and one-time recovery codes (SECURITY.md A3).
+"""The second factor of staff sign-in: TOTP codes and one-time recovery codes (docs/security.md A3).
 
 Roles in ``TOTP_REQUIRED_ROLES`` (administrators and moderators) must enrol before
 their first session; anyone may. A code is accepted once: the time step it belongs to

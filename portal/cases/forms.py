@@ -67,7 +67,7 @@ class CaseForm(PortalForm):
         "我已阅读并同意《个人信息保护说明》",
         validators=[DataRequired("请阅读并同意《个人信息保护说明》后提交")],
     )
-    # Bots fill every field; people never see this one (SECURITY.md A30).
+    # Bots fill every field; people never see this one (docs/security.md A30).
     website = StringField("网址（请勿填写）")
     submission_token = HiddenField()
 

@@ -83,7 +83,7 @@ class Case(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     # The department the letter complains about, if any: its staff never see who wrote it
-    # (SECURITY.md A33, staff/identity.py). Set when the case is assigned.
+    # (docs/security.md A33, staff/identity.py). Set when the case is assigned.
     subject_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 

@@ -1,4 +1,4 @@
-"""Encryption of citizens' personal data at rest (SECURITY.md A25).
+"""Encryption of citizens' personal data at rest (docs/security.md A25).
 
 ``PII_KEY`` holds one or more Fernet keys separated by commas; the first encrypts,
 all decrypt, so keys can be rotated without downtime.

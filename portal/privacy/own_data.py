@@ -1,4 +1,4 @@
-"""A citizen's own data (SECURITY.md A27; PIPL Art. 45, 47): a copy to download, and
+"""A citizen's own data (docs/security.md A27; PIPL Art. 45, 47): a copy to download, and
 erasure on request once the case has ended.
 
 Only someone who opened the tracking page (tracking code and phone digits, or the

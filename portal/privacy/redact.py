@@ -2,7 +2,7 @@
 
 Pure functions. The text is normalised first (NFKC, format characters removed), so
 full-width digits and zero-width spaces cannot smuggle a phone number past the
-patterns (SECURITY.md A13, A23). Masks keep what a reader needs and nothing more:
+patterns (docs/security.md A13, A23). Masks keep what a reader needs and nothing more:
 a mobile keeps 3 + 4 digits, an ID number or a bank card its last 4, an e-mail its first
 letter and domain, an account id after the app's name (微信号, QQ …) its first character,
 a plate its province and letter, a person's name its surname (张某). Numbers written in

@@ -1,4 +1,4 @@
-"""Retention (SECURITY.md A26): ``flask --app wsgi purge-personal-data``, run by cron.
+"""Retention (docs/security.md A26): ``flask --app wsgi purge-personal-data``, run by cron.
 
 A case that ended (closed, declined, or merged into another) more than
 ``PII_RETENTION_DAYS`` days ago loses the citizen's name, phone and e-mail, its place,

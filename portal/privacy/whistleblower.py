@@ -1,4 +1,4 @@
-"""Whistle-blower protection (SECURITY.md A33): 信访工作条例 forbids passing a complainant's
+"""Whistle-blower protection (docs/security.md A33): 信访工作条例 forbids passing a complainant's
 identity to the unit complained about. A case may name that unit (its subject
 department, chosen when the case is assigned); its staff see the letter with names,
 phone numbers, ID numbers, house numbers and plates masked, and no contact data or

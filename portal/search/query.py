@@ -1,7 +1,7 @@
 """Turn what people type into a safe Whoosh query, run it, and highlight the hits.
 
 Nothing the user types reaches Whoosh's query parser, so quotes, brackets and
-AND/OR cannot break a search (SECURITY.md A16). Each word must match, through any
+AND/OR cannot break a search (docs/security.md A16). Each word must match, through any
 of its synonyms; the title and the reply weigh more (see ``analyzer``).
 """
 

@@ -1,4 +1,4 @@
-"""Error pages in Chinese; a 500 shows only a correlation id (SECURITY.md A18), and while
+"""Error pages in Chinese; a 500 shows only a correlation id (docs/security.md A18), and while
 the database is unreachable every page answers 503 and the citizens' forms keep their input."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from portal.privacy.whistleblower import hidden_clause
 
 
 def visible_to(user: StaffUser) -> ColumnElement[bool]:
-    """The one rule of who sees which cases (SECURITY.md A9). Moderators see none here:
+    """The one rule of who sees which cases (docs/security.md A9). Moderators see none here:
     their desk shows the proposed public version, not the case (``privacy.fields``)."""
     if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         return true()

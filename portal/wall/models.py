@@ -14,7 +14,7 @@ from portal.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class Publication(Base):
-    """The public version of a case, stored apart from the original (SECURITY.md A23).
+    """The public version of a case, stored apart from the original (docs/security.md A23).
 
     Everything here has been through ``redact`` at publication; the search index is
     fed from these rows only.

@@ -34,10 +34,6 @@ def cases(session: Any) -> list[Case]:
     return list(session.scalars(select(Case)))
 
 
-@pytest.fixture
-def category(make_category: Any) -> Any:
-    return make_category("城市管理")
-
 
 def fill_letter(page: Any, content: str) -> None:
     page.get_by_label("投诉", exact=True).check()

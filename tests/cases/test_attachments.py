@@ -10,68 +10,21 @@ from typing import Any
 
 import pytest
 from PIL import ExifTags, Image, PngImagePlugin
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.cases.attachments import PreparedUpload, attachment_root
 from portal.cases.models import Attachment, Case
 from portal.cases.services import Actor, ContactData, Submission, submit_case
 from portal.cases.workflow import Channel, Kind
-from tests.helpers import form_tokens, letter_data, post_form
+from tests.helpers import count, form_tokens, letter_data
+from tests.helpers.letters import URL, files_under, gif, jpeg, pdf, pdf_of_size, png, send_letter
 
-URL = "/mailbox/new"
 STORAGE_KEY = re.compile(r"\d{4}/\d{2}/[0-9a-f]{32}\.(jpg|png|pdf)")
 NOT_ALLOWED = "不是 JPEG、PNG 图片或 PDF 文件"
 DAMAGED = "已损坏或无法识别，请换一张图片"
 
 
 # --- files made for the tests ----------------------------------------------------------------
-
-def jpeg(size: tuple[int, int] = (64, 48), exif: Image.Exif | None = None) -> bytes:
-    out = io.BytesIO()
-    image = Image.effect_noise(size, 60).convert("RGB")
-    image.save(out, format="JPEG", quality=90, **({"exif": exif} if exif is not None else {}))
-    return out.getvalue()
-
-
-def png(size: tuple[int, int] = (40, 30), info: PngImagePlugin.PngInfo | None = None) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG", pnginfo=info)
-    return out.getvalue()
-
-
-def pdf(padding: int = 0) -> bytes:
-    """A minimal valid one-page PDF (correct xref offsets); ``padding`` grows its content."""
-    content = b"%" + b"-" * padding + b"\nBT /F1 12 Tf 20 100 Td (ok) Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
-
-def pdf_of_size(size: int) -> bytes:
-    padding = size - len(pdf())
-    while len(data := pdf(padding)) != size:  # the /Length digits may grow with the padding
-        padding += size - len(data)
-    return data
-
-
-def gif() -> bytes:
-    out = io.BytesIO()
-    Image.new("P", (10, 10)).save(out, format="GIF")
-    return out.getvalue()
 
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -82,21 +35,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def count(session: Any, model: Any) -> int:
-    session.rollback()
-    return session.scalar(select(func.count()).select_from(model))
-
-
-def files_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
-
-
-def send_letter(client: Any, category: Any, files: list[tuple[str, bytes]], **overrides: Any
-                ) -> Any:
-    data = {**letter_data(category.id, **overrides),
-            "attachments": [(io.BytesIO(content), name) for name, content in files]}
-    return post_form(client, URL, data, content_type="multipart/form-data")
-
 
 def attachment_errors(html: str) -> str:
     """The error list inside the attachments field ("" when there is none)."""
@@ -105,10 +43,6 @@ def attachment_errors(html: str) -> str:
     errors = re.search(r'<ul class="field-errors">(.*?)</ul>', field.group(1), re.S)
     return errors.group(1) if errors else ""
 
-
-@pytest.fixture
-def category(make_category: Any) -> Any:
-    return make_category("城市管理")
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import select
 
 from portal.cases.models import Case, CaseEvent
 from portal.cases.queries import case_for_citizen
@@ -28,11 +27,9 @@ from portal.cases.tracking import (
     tracking_link_token,
 )
 from portal.cases.workflow import Action, Actor, Channel, Role, Status
-from tests.helpers import hidden_fields, letter_data, post_form
+from tests.helpers import hidden_fields
+from tests.helpers.letters import NOT_FOUND, PHONE_LAST4, TRACK, submit_letter, track
 
-TRACK = "/track"
-PHONE_LAST4 = "8000"  # letter_data's phone is 13800138000
-NOT_FOUND = "没有找到与该受理编号和电话后四位相符的诉求"
 LINK_INVALID = "链接无效或已过期"
 CODE_FORMAT = re.compile(
     r"(MB|SG|HL|CM|MT|OS)-(\d{4})-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})"
@@ -41,22 +38,6 @@ CODE_FORMAT = re.compile(
 # A fixed code with the confusable digits 0 and 1 in it, to type in every forgiving way.
 KNOWN_CODE = "MB-2026-10K0-7QX1-M2TW-A3F8"
 
-
-@pytest.fixture
-def category(make_category: Any) -> Any:
-    return make_category("城市管理")
-
-
-def submit_letter(client: Any, session: Any, category: Any, **overrides: Any) -> Case:
-    """Write a letter through the form, like a citizen; return the stored case."""
-    response = post_form(client, "/mailbox/new", letter_data(category.id, **overrides))
-    assert response.status_code == 303
-    session.rollback()
-    return session.scalars(select(Case).order_by(Case.id.desc())).first()
-
-
-def track(client: Any, code: str, last4: str = PHONE_LAST4) -> Any:
-    return post_form(client, TRACK, {"tracking_code": code, "phone_last4": last4})
 
 
 def assert_status_page(response: Any, case: Case) -> str:

@@ -1,6 +1,6 @@
 """The case workflow: every (action, status, person) against a table written out by hand.
 
-``EXPECTED`` below is written from ARCHITECTURE.md (the diagram and the word list), not
+``EXPECTED`` below is written from docs/architecture.md (the diagram and the word list), not
 read from ``portal.cases.workflow.TRANSITIONS``: who may do what, from which state, to
 which state, whether the citizen sees it. The tests compare ``refusal()``,
 ``allowed_actions()`` and ``services.perform`` (on real cases in the database) with it.
@@ -117,7 +117,7 @@ EXPECTED: dict[Action, Row] = {
     A.SUPERVISE: Row({S.ASSIGNED}, None, {"supervisor", "system"}, public=False),
     # Any staff member may leave an internal note on a submitted case, in any state.
     A.NOTE: Row(EVERY_STATUS, None, ALL_STAFF, public=False),
-    # Publication is apart from the status (ARCHITECTURE.md): a moderator decides, for
+    # Publication is apart from the status (docs/architecture.md): a moderator decides, for
     # replied or closed cases whose citizen agreed; withdrawing needs a published case.
     A.PUBLISH: Row({S.REPLIED, S.CLOSED}, None, {"moderator", "system"}, public=False,
                    needs="consent"),
@@ -184,7 +184,7 @@ def expected_allowed(action: Action, persona: str, status: Status | None,
         "no_pending_extension": not pending,
         "consent": True,  # the facts and the cases here all carry consent
         "published": False,  # ... and none is published (tests/wall covers withdrawing)
-        "not_purged": True,  # ... nor purged (tests/test_retention.py covers that)
+        "not_purged": True,  # ... nor purged (tests/privacy/test_retention.py covers that)
     }[row.needs]
 
 
@@ -306,7 +306,7 @@ def test_every_member_has_its_own_chinese_label(enum_cls):
     assert enum_cls.choices() == [(m.value, m.label) for m in enum_cls]
 
 
-GLOSSARY = [  # ARCHITECTURE.md's word list
+GLOSSARY = [  # docs/architecture.md's word list
     (Status.SUBMITTED, "待受理"),
     (Channel.MAILBOX, "市长信箱"),
     (Channel.SUGGESTION, "人民建议征集"),

@@ -10,7 +10,7 @@ import pytest
 
 from portal.cases.workflow import Role
 from tests.helpers import login, make_staff
-from tests.metrics.conftest import REDIS_URL, TOKEN, bearer, responses, route_rows, series
+from tests.helpers.metrics import REDIS_URL, TOKEN, bearer, responses, route_rows, series
 
 JUNK = "/wp-admin/13800138000/zqxj-7f3k"  # a scanner's path, with a phone number in it
 

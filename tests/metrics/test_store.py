@@ -18,7 +18,7 @@ from portal.metrics.store import (
     ResponseKey,
     open_store,
 )
-from tests.metrics.conftest import REDIS_URL
+from tests.helpers.metrics import REDIS_URL
 
 WALL = ResponseKey("/wall/<id:publication_id>", "GET", "4xx")
 TRACK = ResponseKey("/track", "POST", "4xx")

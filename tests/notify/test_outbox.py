@@ -26,17 +26,13 @@ from portal.notify.outbox import (
     deliver_due,
     queue_mail,
 )
-from tests.helpers import letter_data, post_form
+from tests.helpers import count, letter_data, post_form
 
 URL = "/mailbox/new"
 ADDRESS = "zhangwei@example.com"
 EVIL = "evil@example.com"
 TRACK_LINK = re.compile(r"https://portal\.test/track/[A-Za-z0-9_.\-]+")
 
-
-def count(session: Any, model: Any) -> int:
-    session.rollback()
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def only_mail(session: Any) -> OutboundMail:
@@ -58,10 +54,6 @@ def all_recipients(smtp: Any) -> list[str]:
     with smtp.mailbox.lock:
         return [rcpt for envelope in smtp.mailbox.envelopes for rcpt in envelope.rcpt_tos]
 
-
-@pytest.fixture
-def category(make_category: Any) -> Any:
-    return make_category("城市管理")
 
 
 def add_row(session: Any, *, due_in: dt.timedelta = dt.timedelta(0),

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from portal.cases.models import Case
 from portal.cases.workflow import Channel
 from tests.helpers import serving
-from tests.open311.conftest import advance
+from tests.helpers.open311 import advance
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from portal.cases.models import Case, CaseEvent, Contact
 from portal.cases.workflow import Action, Channel
 from portal.open311.models import Open311Request
-from tests.open311.conftest import request_form
-from tests.test_hostile_input import (
+from tests.helpers.hostile import (
     BOUNDARY_MODES,
     CONTENT_TYPES,
     examples,
@@ -33,6 +32,7 @@ from tests.test_hostile_input import (
     urlencode,
     values_for,
 )
+from tests.helpers.open311 import request_form
 
 FIELDS = ["api_key", "service_code", "description", "lat", "long", "address_string",
           "address_id", "email", "phone", "first_name", "last_name", "media_url",

@@ -13,7 +13,7 @@ from portal.auth.models import SecurityEvent
 from portal.cases.workflow import Role
 from portal.open311.models import ApiClient
 from tests.helpers import form_tokens, login, make_staff
-from tests.open311.conftest import request_form
+from tests.helpers.open311 import request_form
 
 PAGE = "/staff/admin/api-keys"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]*)"')

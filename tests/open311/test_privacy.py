@@ -1,5 +1,5 @@
 """No personal field of any case, in any status, reaches any Open311 or open-data answer,
-as JSON, XML or CSV (SECURITY.md A22), whether the caller has no key or submitted the case:
+as JSON, XML or CSV (docs/security.md A22), whether the caller has no key or submitted the case:
 names, phones, e-mail addresses, tracking codes, places that were not published,
 coordinates, media links."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from portal.cases.models import Case
 from portal.open311.formats import FORMATS
-from tests.open311.conftest import STAGES, request_form
+from tests.helpers.open311 import STAGES, request_form
 
 OPEN311_CITIZEN = ["欧阳娜娜", "13912345678", "ouyang.nana@example.com", "幸福里小区东门",
                    "30.2598", "120.1302", "photos.example.com"]

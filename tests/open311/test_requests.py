@@ -16,7 +16,7 @@ from portal.open311 import queries
 from portal.open311.public import open311_status
 from portal.wall.services import publish_case
 from tests.helpers import login, make_staff
-from tests.open311.conftest import EXPECTED_STATUS, MODERATOR, STAGES, advance, request_form
+from tests.helpers.open311 import EXPECTED_STATUS, MODERATOR, STAGES, advance, request_form
 
 STATUS_TABLE = [
     (Status.SUBMITTED, "open"), (Status.ACCEPTED, "open"), (Status.ASSIGNED, "open"),

@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.open311.conftest import request_form
+from tests.helpers.open311 import request_form
 
 
 def xml(response) -> ElementTree.Element:

@@ -8,21 +8,18 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.cases.models import Case, Contact
 from portal.cases.workflow import Action, Channel, Kind, Role, Status
 from portal.open311.models import ApiClient, Open311Request
-from tests.open311.conftest import request_form
+from tests.helpers import count
+from tests.helpers.open311 import request_form
 
 
 def post(client: Any, form: dict[str, Any], fmt: str = "json") -> Any:
     return client.post(f"/open311/v2/requests.{fmt}", data=form)
 
-
-def count(session: Any, model: Any) -> int:
-    session.rollback()
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def errors(answer: Any) -> list[tuple[int, str]]:

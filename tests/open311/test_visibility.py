@@ -27,7 +27,7 @@ from portal.open311.models import Open311Request
 from portal.open311.public import open311_status
 from portal.open311.submission import create_service_request
 from portal.wall.services import publish_case
-from tests.open311.conftest import MODERATOR, OPERATOR, City, advance, request_form
+from tests.helpers.open311 import MODERATOR, OPERATOR, City, advance, request_form
 
 # What differs between any two answers, whatever they say: the request's id and the
 # rate limit's count and clock.

@@ -1,5 +1,5 @@
 """A citizen downloads their own data and, once the case has ended, has it erased
-(SECURITY.md A27), from the tracking page they opened with the tracking code and the
+(docs/security.md A27), from the tracking page they opened with the tracking code and the
 phone digits, through the real HTTP stack with CSRF."""
 
 from __future__ import annotations
@@ -17,9 +17,17 @@ from portal.cases.models import Attachment, Case, CaseEvent
 from portal.cases.services import perform
 from portal.cases.workflow import Action, Actor, Role
 from portal.privacy import own_data
-from tests.cases.test_attachments import count, files_under, pdf, png, send_letter
-from tests.cases.test_tracking import NOT_FOUND, PHONE_LAST4, submit_letter, track
-from tests.helpers import hidden_fields, login, make_staff
+from tests.helpers import count, hidden_fields, login, make_staff
+from tests.helpers.letters import (
+    NOT_FOUND,
+    PHONE_LAST4,
+    files_under,
+    pdf,
+    png,
+    send_letter,
+    submit_letter,
+    track,
+)
 
 OPERATOR = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
 

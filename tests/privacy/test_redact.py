@@ -1,6 +1,6 @@
 """脱敏: ``portal.privacy.redact`` masks personal data before a reply is published.
 
-Written from issue 4 ("Publication") and SECURITY.md A13, A22, A23: a mobile keeps
+Written from issue 4 ("Publication") and docs/security.md A13, A22, A23: a mobile keeps
 3 + 4 digits (``138****8000``), an ID number only its last 4, an e-mail its first
 letter and domain (``a***@d.com``), a plate its province and letter, a house or room
 number loses its digits, a person's name becomes surname + 某; a bank card number (one

@@ -1,4 +1,4 @@
-"""Retention (SECURITY.md A26): the personal data of a case that ended more than
+"""Retention (docs/security.md A26): the personal data of a case that ended more than
 PII_RETENTION_DAYS ago is erased; open cases, the audit trail and the case stay."""
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from portal.db import utcnow
 from portal.notify.models import OutboundMail
 from portal.privacy.retention import due_for_purge, purge_cases
 from tests.helpers import login, make_staff
-from tests.open311 import conftest as stages
 
 # A case in every status, each with its own citizen (the Open311 privacy tests' fixtures).
-city, every_status = stages.city, stages.every_status
+
 
 ENDED = {"declined", "closed", "merged"}
 DAY = dt.timedelta(days=1)

@@ -1,4 +1,4 @@
-"""Whistle-blower protection (SECURITY.md A33): when a letter complains about a department,
+"""Whistle-blower protection (docs/security.md A33): when a letter complains about a department,
 that department's staff see neither who wrote it nor anything that identifies them, in
 every role they hold, on every page and in every mail; everyone else sees the case as
 before. Through the real HTTP stack with CSRF, mail through the in-process SMTP server."""
@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from portal.cases.models import Case
 from portal.cases.workflow import Role
-from tests.cases.test_attachments import png, send_letter
 from tests.helpers import act, login, make_staff
+from tests.helpers.letters import png, send_letter
 
 NAME, PHONE, EMAIL, PLACE = "张伟", "13800138000", "zhangwei@example.com", "人民路地铁站东侧"
 TITLE = "张伟反映市城市管理局执法人员态度粗暴"
@@ -103,7 +103,7 @@ def test_the_department_complained_about_sees_no_identity(world, smtp, who):
 
 @pytest.mark.parametrize("who", ["op", "other_handler"])
 def test_the_operator_and_the_other_department_see_who_wrote(world, smtp, who):
-    """What each role sees besides: tests/staff/test_fields.py."""
+    """What each role sees besides: tests/privacy/test_fields.py."""
     case = assign(world, world["subject"], smtp)
     seen = everything_seen(signed_in(world, who), case)
 

@@ -19,7 +19,7 @@ from portal.cases.models import Case, Department
 from portal.cases.services import ContactData, Submission, submit_case
 from portal.cases.workflow import Actor, Channel, Kind, Role
 from tests.helpers import login
-from tests.staff.test_access import add_staff, codes_listed
+from tests.helpers.staff import add_staff, codes_listed
 
 SUBJECT, LEAD = "市城市管理局", "市住房和城乡建设委员会"
 

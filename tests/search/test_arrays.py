@@ -20,7 +20,7 @@ from portal.search.arrays import ArrayCache, ArraySearcher
 from portal.search.index import make_schema, open_index
 from portal.search.query import build_query
 from portal.search.scoring import SCORINGS, Scorer, make_scorer
-from tests.search.conftest import Corpus, filter_fields
+from tests.helpers.corpus import Corpus, filter_fields
 
 BLOCK = 128  # postings per block: Whoosh's W3Codec(blocklimit=128), the default
 QUERIES: list[Query] = [q for q in (build_query(t) for t in (

@@ -21,10 +21,9 @@ from config import BASE_DIR
 from portal.db import utcnow
 from portal.search.index import SearchIndex
 from portal.wall.models import SearchOutbox
-from tests.conftest import TEST_PII_KEY
-from tests.helpers import login, make_staff
-from tests.wall.conftest import ARCHIVE
-from tests.wall.test_index import (
+from tests.helpers import TEST_PII_KEY, login, make_staff
+from tests.helpers.archive import ARCHIVE
+from tests.helpers.index import (
     api_ids,
     import_records,
     index_dir,

@@ -22,7 +22,7 @@ from portal.search.arrays import WHOOSH_VERSION, ArrayCache, ArraySearcher, Unre
 from portal.search.index import make_schema, open_index
 from portal.search.query import build_query
 from portal.search.scoring import Scorer, WhooshScorer, make_scorer
-from tests.search.conftest import Corpus, document
+from tests.helpers.corpus import Corpus, document
 
 
 class OtherCodec(W3Codec):

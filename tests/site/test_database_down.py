@@ -28,7 +28,6 @@ from portal.cases.attachments import store_upload
 from portal.cases.models import Case
 from portal.cases.workflow import Role
 from portal.db import CONNECT_TIMEOUT, make_engine
-from tests.cases.test_attachments import png
 from tests.helpers import (
     form_tokens,
     hidden_fields,
@@ -37,7 +36,8 @@ from tests.helpers import (
     make_staff,
     suggestion_data,
 )
-from tests.site.test_site import UNSAFE_METHODS, assert_chinese_error_page, sample_url
+from tests.helpers.letters import png
+from tests.helpers.pages import UNSAFE_METHODS, assert_chinese_error_page, sample_url
 
 REFUSED = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # port 1: connection refused
 KEPT_NOTICE = ("暂时无法提交，请稍后再试。", "您填写的内容已保留在本页，请不要关闭页面。")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from flask import Flask, abort, current_app, request
+from flask import abort, current_app, request
 from sqlalchemy import func, select
 
 from config import Config, ProductionConfig, load_config
@@ -24,42 +24,15 @@ from portal.db import Base, db, utcnow
 from portal.logs import OneLineFormatter
 from portal.notify.models import OutboundMail
 from tests.helpers import form_tokens, letter_data, post_form, suggestion_data
+from tests.helpers.pages import (
+    ERROR_TITLES,
+    UNSAFE_METHODS,
+    assert_chinese_error_page,
+    assert_security_headers,
+    sample_url,
+)
 
-ERROR_TITLES = {
-    400: "请求无法处理", 404: "页面不存在", 405: "请求方式不正确", 413: "上传的内容过大",
-    429: "操作过于频繁", 500: "系统繁忙", 503: "服务暂时不可用",
-}
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 API_KEY_ENDPOINTS = {"open311.create_request"}
-
-
-def csp_directives(response: Any) -> dict[str, str]:
-    policy = response.headers["Content-Security-Policy"]
-    parts = (d.strip().split(None, 1) for d in policy.split(";") if d.strip())
-    return {p[0]: (p[1] if len(p) > 1 else "") for p in parts}
-
-
-def assert_security_headers(response: Any) -> None:
-    csp = csp_directives(response)
-    assert csp["default-src"] == "'self'"
-    assert csp["object-src"] == "'none'"
-    assert csp["frame-ancestors"] == "'none'"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "same-origin"
-
-
-def assert_chinese_error_page(response: Any, code: int) -> str:
-    html = response.get_data(as_text=True)
-    assert response.status_code == code
-    assert response.mimetype == "text/html"
-    assert '<html lang="zh-CN">' in html
-    assert ERROR_TITLES[code] in html
-    assert f'<p class="error-code">{code}</p>' in html
-    for english in ("Not Found", "Method Not Allowed", "Bad Request", "Too Many Requests",
-                    "Request Entity Too Large", "Internal Server Error", "Service Unavailable"):
-        assert english not in html
-    assert_security_headers(response)
-    return html
 
 
 def snapshot(session: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -71,10 +44,6 @@ def snapshot(session: Any) -> dict[str, list[tuple[Any, ...]]]:
         for table in Base.metadata.sorted_tables
     }
 
-
-@pytest.fixture
-def category(make_category: Any) -> Any:
-    return make_category("城市管理")
 
 
 # --- home and privacy ----------------------------------------------------------------------------
@@ -315,14 +284,6 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client):
 
 
 # --- CSRF on every state-changing route (A10) and safe GETs --------------------------------------
-
-def sample_url(app: Flask, rule: Any, values: dict[str, Any]) -> str:
-    fixed = rule.defaults or {}  # e.g. Open311's format, one rule per value
-    args = {**fixed, **{name: values.get(name, 1) for name in rule.arguments - set(fixed)}}
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(rule.endpoint, **args)
 
 
 def test_every_state_changing_route_refuses_a_request_without_csrf_token(

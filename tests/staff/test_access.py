@@ -1,4 +1,4 @@
-"""Who reaches what in the back office (SECURITY.md A8, A9, A19, A21): deny by default for
+"""Who reaches what in the back office (docs/security.md A8, A9, A19, A21): deny by default for
 anonymous visitors, a role × page × department matrix, the actions each user is offered,
 and attachment downloads, through the real HTTP stack with CSRF."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,30 +15,13 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
-from portal.auth.models import StaffRole, StaffUser
+from portal.auth.models import StaffUser
 from portal.cases.handling import accept_case, assign_case, staff_actor
 from portal.cases.models import Case, CaseEvent
 from portal.cases.services import ContactData, Submission, submit_case
 from portal.cases.workflow import Action, Actor, Channel, Kind, Role, Status
 from tests.helpers import form_tokens, hidden_fields, letter_data, login, post_form
-
-PASSWORD = "correct horse battery staple"  # what tests.helpers.login types
-
-
-@cache
-def password_hash() -> str:
-    """One real argon2id hash, computed once, so that many accounts cost nothing."""
-    probe = StaffUser()
-    probe.set_password(PASSWORD)
-    return probe.password_hash
-
-
-def add_staff(session: Any, username: str, role: Role, department: Any = None) -> StaffUser:
-    user = StaffUser(username=username, display_name=username, password_hash=password_hash(),
-                     department=department)
-    user.role_rows = [StaffRole(role=role)]
-    session.add(user)
-    return user
+from tests.helpers.staff import add_staff, codes_listed, listed
 
 
 def png_bytes() -> bytes:
@@ -146,8 +128,8 @@ def world(app, session, make_category, make_department) -> World:
 
 # --- anonymous visitors (A8) ---------------------------------------------------------------
 
-# The steps of signing in (the later ones: tests/staff/test_second_factor.py and
-# tests/staff/test_password_change.py).
+# The steps of signing in (the later ones: tests/auth/test_second_factor.py and
+# tests/auth/test_password_change.py).
 SIGN_IN_STEPS = {"auth.login", "auth.second_factor", "auth.new_password", "auth.enrol"}
 
 
@@ -242,16 +224,6 @@ def test_login_page_is_not_cached(client):
 
 
 # --- queue listings and search show only the department's cases ------------------------------
-
-def listed(client: Any, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.get_data(as_text=True)
-
-
-def codes_listed(client: Any, url: str) -> set[str]:
-    """The tracking codes in a queue's result table."""
-    return set(re.findall(r'class="code-sm">([^<]+)</a>', listed(client, url)))
 
 
 def test_handler_lists_and_finds_only_their_departments_cases(world):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.wall.conftest import write_archive
+from tests.helpers.archive import write_archive
 
 # 05:00 on New Year's Day in the city is still 2025-12-31 in UTC.
 NEW_YEAR = {"external_id": "Y-1", "title": "元旦凌晨燃气泄漏抢修", "kind": "complaint",

@@ -1,6 +1,6 @@
 """The moderator's desk: a citizen's letter with personal data in it goes from the web
 form to a replied case, through the redaction review, onto the echo wall and into
-search, and off again, through the real HTTP stack with CSRF (SECURITY.md A22)."""
+search, and off again, through the real HTTP stack with CSRF (docs/security.md A22)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from portal.wall.opendata import FIELDS
-from tests.wall.conftest import ARCHIVE, write_archive
+from tests.helpers.archive import ARCHIVE, write_archive
 
 PII = ["王建国", "13912345678", "li.hua@example.com", "浙A12345", "25号楼"]
 

@@ -17,8 +17,8 @@ from portal.cases.workflow import Action, Status
 from portal.privacy import redact as redact_module
 from portal.wall import importer
 from portal.wall.models import Publication
-from tests.site.test_site import assert_chinese_error_page
-from tests.wall.conftest import ARCHIVE, EITHER_SCORING, write_archive
+from tests.helpers.archive import ARCHIVE, EITHER_SCORING, write_archive
+from tests.helpers.pages import assert_chinese_error_page
 
 PII = ["王建国", "13912345678", "li.hua@example.com", "浙A12345", "25号楼"]
 

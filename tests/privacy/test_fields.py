@@ -30,9 +30,9 @@ from portal.clock import local_today
 from portal.db import utcnow
 from portal.privacy.redact import redact
 from portal.privacy.retention import purge_cases
-from tests.cases.test_attachments import png, send_letter
 from tests.helpers import hidden_fields, login
-from tests.staff.test_access import add_staff
+from tests.helpers.letters import png, send_letter
+from tests.helpers.staff import add_staff
 
 NAME, PHONE, EMAIL = "欧阳娜娜", "13987650001", "ouyangnn@example.org"
 SALUTATION = "（女士）"  # as the contact panel shows it after the name

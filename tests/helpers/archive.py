@@ -1,4 +1,5 @@
-"""Fixtures for the echo wall: an archive file and an app that has imported it."""
+"""An archive of published replies to import (``flask import-replies``), and the
+parametrisation that runs a test under both search scorers."""
 
 from __future__ import annotations
 
@@ -44,15 +45,3 @@ def write_archive(path: Path, records: list[Any], extra_lines: list[str] = ()) -
     lines = [json.dumps(r, ensure_ascii=False) for r in records] + list(extra_lines)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def archive(tmp_path: Path) -> Path:
-    return write_archive(tmp_path / "archive.jsonl", ARCHIVE)
-
-
-@pytest.fixture
-def imported(app: Any, archive: Path) -> Any:
-    result = app.test_cli_runner().invoke(args=["import-replies", str(archive)])
-    assert result.exit_code == 0, result.output
-    return result

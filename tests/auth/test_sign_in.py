@@ -1,4 +1,4 @@
-"""Staff sign-in and sessions (SECURITY.md A1, A2, A4–A6, A28) and `flask create-staff`,
+"""Staff sign-in and sessions (docs/security.md A1, A2, A4–A6, A28) and `flask create-staff`,
 through the real HTTP stack with CSRF and through the real CLI."""
 
 from __future__ import annotations

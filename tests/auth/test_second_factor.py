@@ -1,4 +1,4 @@
-"""Administrators and moderators sign in with an authenticator code (SECURITY.md A3):
+"""Administrators and moderators sign in with an authenticator code (docs/security.md A3):
 without one they reach no back-office page, an expired or replayed code is refused,
 recovery codes are stored hashed and work once, and an administrator can reset a lost
 authenticator. Through the real HTTP stack with CSRF."""

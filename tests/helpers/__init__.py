@@ -1,5 +1,9 @@
-"""Helpers for tests that drive forms like a browser: tokens, valid form data, a live
-server, a manual clock."""
+"""Helpers shared by the tests: forms driven like a browser (tokens, valid form data),
+staff sign-in and workflow actions, a live server, a manual clock, counting rows.
+
+The modules beside this one hold what a group of tests shares: ``archive``, ``corpus``,
+``hostile``, ``index``, ``letters``, ``metrics``, ``open311``, ``pages``, ``staff``.
+Test modules import from here, never from each other or from a conftest file."""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 _HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_token|token)"[^>]*value="([^"]*)"')
@@ -130,3 +136,21 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += dt.timedelta(**delta)
+
+
+def count(session: Any, model: Any, *where: Any) -> int:
+    """Rows of ``model`` (matching ``where``) as the database has them now."""
+    session.rollback()  # SQLite reads a snapshot: see what requests committed since
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def field_errors(html: str, field: str) -> str:
+    """The error list rendered right after the field ``field`` ("" when there is none)."""
+    match = re.search(rf'<ul class="field-errors" id="{field}-error">(.*?)</ul>', html, re.S)
+    return match.group(1) if match else ""
+
+
+SUGGESTION_URL = "/suggestions/new"
+
+
+TEST_PII_KEY = Fernet.generate_key().decode()  # one per run: apps and child processes share it
