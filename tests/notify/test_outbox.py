@@ -4,7 +4,10 @@ retries with back-off, single delivery, dispatcher modes and header injection.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -13,6 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
+from config import BASE_DIR
 from portal.cases.models import Case
 from portal.cases.services import Actor, ContactData, Submission, submit_case
 from portal.cases.workflow import Channel, Kind
@@ -399,3 +403,32 @@ def test_the_recipient_is_encrypted_at_rest(app, client, session, category, smtp
 
     assert "zhangwei" not in stored and "example.com" not in stored
     assert Fernet(app.config["PII_KEY"].encode()).decrypt(stored.encode()).decode() == ADDRESS
+
+
+EXIT_RIGHT_AFTER_COMMIT = """
+import json, sys
+from portal import create_app
+from portal.db import db
+from portal.notify.outbox import queue_mail
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context(), app.test_request_context():
+    queue_mail(db.session, recipient="citizen@example.com", subject="受理通知",
+               template="notice", paragraphs=["您的诉求已受理。"], link=None, link_text="")
+    db.session.commit()
+# the process ends here, while the outbox thread may not have sent anything yet
+"""
+
+
+def test_a_command_line_process_sends_its_mail_before_it_exits(app, session, smtp):
+    """The background thread is a daemon; what the commit asked of it is finished at exit."""
+    keys = ("DATABASE_URL", "INSTANCE_DIR", "SEARCH_INDEX_DIR", "ATTACHMENT_DIR", "SECRET_KEY",
+            "PII_KEY", "MAIL_SERVER", "MAIL_PORT", "SITE_URL")
+    config = {**{k: app.config[k] for k in keys}, "OUTBOX_DISPATCH": "thread",
+              "SEARCH_DISPATCH": "off", "MAIL_SUPPRESS_SEND": False}
+    done = subprocess.run([sys.executable, "-c", EXIT_RIGHT_AFTER_COMMIT, json.dumps(config)],
+                          cwd=BASE_DIR, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert [m["To"] for m in smtp.mailbox.messages] == ["citizen@example.com"]
+    session.rollback()
+    assert session.scalar(select(func.count()).where(OutboundMail.sent_at.is_not(None))) == 1
