@@ -118,7 +118,10 @@ class Config:
     MAX_CONTENT_LENGTH = 17 * 1024 * 1024  # 3 attachments of 5 MB plus the text
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     ATTACHMENT_MAX_COUNT = 3
-    TRACKING_LINK_MAX_AGE = 365 * 24 * 3600
+    # Seconds a tracking link in a mail opens the case without the phone digits: a mailbox
+    # read by others, or a forwarded mail, should not show the case for long. The tracking
+    # page (code + phone digits) mails a fresh one.
+    TRACKING_LINK_MAX_AGE = _env_int("TRACKING_LINK_MAX_AGE", 30 * 24 * 3600)
     FOLLOW_UP_LINK_MAX_AGE = 30 * 24 * 3600
 
     # Staff sessions and the workflow.

@@ -32,4 +32,5 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _site() -> dict[str, object]:
         return {"site_name": app.config["SITE_NAME"], "city_name": app.config["CITY_NAME"],
-                "kinds": Kind.choices(), "channels": Channel.choices()}
+                "kinds": Kind.choices(), "channels": Channel.choices(),
+                "tracking_link_days": app.config["TRACKING_LINK_MAX_AGE"] // (24 * 3600)}

@@ -7,16 +7,23 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from cryptography.fernet import Fernet
+from flask import Flask
+from sqlalchemy import column, create_engine, inspect, select, table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from portal.db import Base, alembic_config, db
+from portal.cases.models import Case
+from portal.db import Base, alembic_config, db, upgrade_database
+from portal.notify.models import OutboundMail
+from portal.open311.models import Open311Request
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -132,3 +139,162 @@ def test_0006_stops_when_two_usernames_would_become_one(tmp_path):
     after = _columns(url)
     assert after["usernames"] == ["Alice", "alice", "bob"]  # nothing changed
     assert "must_change_password" not in after["columns"]
+
+
+# --- 0007: personal data in the outbox, the letter's place and Open311 coordinates ----------
+
+PLACE = "幸福里小区3幢2单元501室"
+LINK = "https://portal.test/track/eyJ0cmFja2luZyI6Ik1CLTIwMjYifQ.aBcD.sIgNaTuRe"
+MAIL = {
+    "subject": "您的市长信箱诉求已收到（受理编号 MB-2026-7KQ4-XP9D-M2TW-A3F8）",
+    "body_text": f"您好：查看办理进度：{LINK}",
+    "body_html": f'<p>您好：<a href="{LINK}">查看办理进度</a></p>',
+    "last_error": "SMTPRecipientsRefused: {'ouyang.nana@example.com': (550, b'no such user')}",
+}
+# Coordinates whose shortest decimal form has 17 digits: they must come back exact.
+COORDINATES = (30.274100000000004, 120.15510000000002)
+ENCRYPTED = {"cases": ["location"], "outbound_mail": list(MAIL),
+             "open311_requests": ["lat", "long"]}
+
+
+def _personal_data_at_0006(url: str, key: str) -> None:
+    """A database at revision 0006 holding a letter's place, an outbox message with a
+    tracking link and an SMTP refusal, and an Open311 request's coordinates, in plain text
+    as 0006 kept them (the recipient was already encrypted)."""
+    command.upgrade(alembic_config(url), "0006")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO cases (id, tracking_code, channel, kind, status, title, content,"
+            " location, consent_publish, reopen_count, submitted_at, updated_at) VALUES"
+            " (1, 'MB-2026-7KQ4-XP9D-M2TW-A3F8', 'open311', 'request', 'submitted', '路灯不亮',"
+            " '门口路灯不亮', :place, :no, 0, :now, :now)"), {"place": PLACE, "no": False, "now": now})
+        conn.execute(text(  # a case without a place stays without one
+            "INSERT INTO cases (id, tracking_code, channel, kind, status, title, content,"
+            " consent_publish, reopen_count, submitted_at, updated_at) VALUES"
+            " (2, 'MB-2026-0000-0000-0000-0000', 'mailbox', 'request', 'submitted', '咨询',"
+            " '咨询', :no, 0, :now, :now)"), {"no": False, "now": now})
+        conn.execute(text(
+            "INSERT INTO outbound_mail (recipient, subject, body_text, body_html, template,"
+            " case_id, created_at, attempts, next_attempt_at, last_error) VALUES (:recipient,"
+            " :subject, :body_text, :body_html, 'submission_received', 1, :now, 1, :now,"
+            " :last_error)"),
+            {**MAIL, "now": now,
+             "recipient": Fernet(key.encode()).encrypt(b"ouyang.nana@example.com").decode()})
+        conn.execute(text("INSERT INTO api_clients (id, name, key_prefix, key_hash, created_at)"
+                          " VALUES (1, '网格化管理平台', 'abcd', :hash, :now)"),
+                     {"hash": "0" * 64, "now": now})
+        conn.execute(text("INSERT INTO open311_requests (client_id, case_id, token, attributes,"
+                          " lat, long, created_at) VALUES (1, 1, 'tok', '{}', :lat, :long, :now)"),
+                     {"lat": COORDINATES[0], "long": COORDINATES[1], "now": now})
+    engine.dispose()
+
+
+def _stored(url: str) -> dict[str, Any]:
+    """The encrypted columns' values as the database holds them."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = {}
+        for name, columns in ENCRYPTED.items():
+            stored = table(name, column("id"), *map(column, columns))
+            first = conn.execute(select(stored).order_by(stored.c.id)).mappings().first()
+            found.update({f"{name}.{c}": first[c] for c in columns})
+        found["cases.location without a place"] = conn.execute(
+            text("SELECT location FROM cases WHERE id = 2")).scalar_one()
+    engine.dispose()
+    return found
+
+
+PLAIN = {"cases.location": PLACE, **{f"outbound_mail.{k}": v for k, v in MAIL.items()},
+         "open311_requests.lat": COORDINATES[0], "open311_requests.long": COORDINATES[1],
+         "cases.location without a place": None}
+
+
+def _app_with_key(url: str, key: str) -> Flask:
+    """What ``flask init-db`` runs the migrations in: an app context with the app's key."""
+    app = Flask(__name__)
+    app.config.update(DATABASE_URL=url, PII_KEY=key)
+    return app
+
+
+def _read_through_the_models(url: str) -> dict[str, Any]:
+    engine = create_engine(url)
+    with Session(engine) as orm:
+        case = orm.get_one(Case, 1)
+        mail = orm.scalars(select(OutboundMail)).one()
+        located = orm.scalars(select(Open311Request)).one()
+        found = {"cases.location": case.location,
+                 **{f"outbound_mail.{k}": getattr(mail, k) for k in MAIL},
+                 "open311_requests.lat": located.lat, "open311_requests.long": located.long,
+                 "cases.location without a place": orm.get_one(Case, 2).location}
+    engine.dispose()
+    return found
+
+
+def test_0007_encrypts_the_outbox_the_place_and_the_coordinates_and_downgrades_to_plain_text(
+        empty_database):
+    key = Fernet.generate_key().decode()
+    _personal_data_at_0006(empty_database, key)
+    app = _app_with_key(empty_database, key)
+
+    with app.app_context():
+        upgrade_database(app, "0007")  # as `flask init-db` does
+
+    stored = _stored(empty_database)
+    assert stored.pop("cases.location without a place") is None
+    for where, token in stored.items():
+        assert isinstance(token, str), where
+        plain = str(PLAIN[where])
+        assert plain not in token and "ouyang" not in token and LINK not in token, where
+        assert Fernet(key.encode()).decrypt(token.encode()).decode() == plain, where
+    with app.app_context():
+        assert _read_through_the_models(empty_database) == PLAIN
+
+    with app.app_context():
+        command.downgrade(alembic_config(empty_database), "0006")
+
+    assert _stored(empty_database) == PLAIN
+
+
+def test_0007_run_by_plain_alembic_encrypts_with_the_key_the_configuration_gives(
+        tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    key, rotated_out = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    _personal_data_at_0006(url, key)
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("PII_KEY", f"{key},{rotated_out}")
+
+    command.upgrade(alembic_config(url), "0007")  # no app: config.load_config() finds the key
+
+    token = _stored(url)["cases.location"]
+    assert Fernet(key.encode()).decrypt(token.encode()).decode() == PLACE
+    assert not (tmp_path / "instance" / "pii_key").exists()  # the environment's, not a new one
+    command.downgrade(alembic_config(url), "0006")
+    assert _stored(url)["cases.location"] == PLACE
+
+
+def _without_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A production shell that forgot PII_KEY: the configuration refuses to load."""
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    for name in ("PII_KEY", "SECRET_KEY", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_0007_needs_no_key_when_there_is_nothing_to_encrypt(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    _without_keys(monkeypatch)
+
+    command.upgrade(alembic_config(url), "head")
+    command.downgrade(alembic_config(url), "0006")
+
+
+def test_0007_without_a_key_stops_before_changing_anything(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    _personal_data_at_0006(url, Fernet.generate_key().decode())
+    _without_keys(monkeypatch)
+
+    with pytest.raises(RuntimeError, match="PII_KEY"):
+        command.upgrade(alembic_config(url), "0007")
+
+    assert _stored(url) == PLAIN

@@ -29,7 +29,7 @@ from .limits import (
 )
 from .models import Case, CaseEvent, CoHandling, Department, ExtensionRequest
 from .services import Submission, perform, submit_case
-from .tracking import follow_up_serializer, tracking_link_token
+from .tracking import follow_up_serializer, tracking_link_url
 from .workflow import (
     Action,
     Actor,
@@ -59,10 +59,6 @@ def _mail_department(session: Session, department: Department | None, case: Case
                    link=external_url("staff_cases.show", case_id=case.id), link_text="办理该件")
 
 
-def _track_link(case: Case) -> str:
-    return external_url("cases.track_link", token=tracking_link_token(case.tracking_code))
-
-
 def accept_case(session: Session, case: Case, actor: Actor) -> CaseEvent:
     """受理: the accepting operator becomes the owner (首问首办)."""
     event = perform(session, case, Action.ACCEPT, actor)
@@ -80,7 +76,7 @@ def decline_case(session: Session, case: Case, actor: Actor, reason: str, detail
     case.owner_id = actor.staff_id
     _mail_citizen(session, case, f"您的诉求未予受理（{case.tracking_code}）",
                   [f"您提交的“{case.title}”经审核不予受理。", f"理由：{note}",
-                   "如有疑问，请拨打 12345 热线咨询。"], _track_link(case))
+                   "如有疑问，请拨打 12345 热线咨询。"], tracking_link_url(case.tracking_code))
     return event
 
 
@@ -183,7 +179,7 @@ def reply_case(session: Session, case: Case, actor: Actor, reply: str) -> CaseEv
             [f"您提交的“{member.title}”已有答复：", reply,
              "请点击下方链接评价办理结果，您的评价将用于考核承办单位。"],
             external_url("cases.follow_up", token=follow_up_token(case))
-            if member is case else _track_link(member),
+            if member is case else tracking_link_url(member.tracking_code),
             "评价办理结果" if member is case else "查看办理进度",
         )
     return event

@@ -91,7 +91,8 @@ class Case(Base):
     content: Mapped[str] = mapped_column(Text)  # the letter, or a suggestion's problem
     proposal: Mapped[str | None] = mapped_column(Text)  # suggestions only
     benefit: Mapped[str | None] = mapped_column(Text)  # suggestions only
-    location: Mapped[str | None] = mapped_column(String(200))
+    # The place of the incident: often the citizen's own address.
+    location: Mapped[str | None] = mapped_column(EncryptedText)
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     satisfaction: Mapped[Satisfaction | None] = mapped_column(
         enum_column(Satisfaction, "satisfaction")

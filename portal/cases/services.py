@@ -6,6 +6,7 @@ them commits once, so a case, its audit event and its outbox rows land together.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import has_request_context, request
@@ -15,12 +16,12 @@ from sqlalchemy.orm import Session
 from portal.clock import local_today
 from portal.db import utcnow
 from portal.logs import request_id
+from portal.notify.models import OutboundMail
 from portal.notify.outbox import queue_mail
-from portal.urls import external_url
 
 from .attachments import PreparedUpload, store_upload
 from .models import Attachment, Case, CaseEvent, Contact
-from .tracking import new_tracking_code, tracking_link_token
+from .tracking import new_tracking_code, tracking_link_url
 from .workflow import (
     TRANSITIONS,
     Action,
@@ -31,6 +32,9 @@ from .workflow import (
     acting_role,
     refusal,
 )
+
+NEW_LINK_TEMPLATE = "tracking_link"
+NEW_LINK_INTERVAL = dt.timedelta(minutes=10)
 
 
 @dataclass
@@ -140,7 +144,27 @@ def submit_case(session: Session, submission: Submission, actor: Actor) -> Case:
             template="submission_received",
             case_id=case.id,
             case=case,
-            track_url=external_url("cases.track_link",
-                                   token=tracking_link_token(case.tracking_code)),
+            track_url=tracking_link_url(case.tracking_code),
         )
     return case
+
+
+def mail_tracking_link(session: Session, case: Case) -> str | None:
+    """Mail the citizen a fresh tracking link, as asked on the tracking page; return the
+    address, or None when the case has none.
+
+    At most one such mail per case in ``NEW_LINK_INTERVAL``: whoever knows the code and the
+    phone digits must not be able to fill the citizen's mailbox from many addresses.
+    """
+    address = case.contact.email if case.contact else None
+    if not address:
+        return None
+    recent = session.scalar(select(OutboundMail.id).where(
+        OutboundMail.case_id == case.id, OutboundMail.template == NEW_LINK_TEMPLATE,
+        OutboundMail.created_at > utcnow() - NEW_LINK_INTERVAL).limit(1))
+    if recent is None:
+        queue_mail(session, recipient=address,
+                   subject=f"您的诉求查询链接（受理编号 {case.tracking_code}）",
+                   template=NEW_LINK_TEMPLATE, case_id=case.id, case=case,
+                   track_url=tracking_link_url(case.tracking_code))
+    return address

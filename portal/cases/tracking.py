@@ -12,7 +12,9 @@ import secrets
 import unicodedata
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from portal.urls import external_url
 
 from .workflow import Channel
 
@@ -60,9 +62,29 @@ def tracking_link_token(tracking_code: str) -> str:
     return _serializer().dumps(tracking_code)
 
 
+def tracking_link_url(tracking_code: str) -> str:
+    """The link for mail: from ``SITE_URL``, valid for ``TRACKING_LINK_MAX_AGE``."""
+    return external_url("cases.track_link", token=tracking_link_token(tracking_code))
+
+
+class TrackingLinkExpired(Exception):
+    """A link the portal signed, older than ``TRACKING_LINK_MAX_AGE``: the citizen is told
+    so, with the code it names, rather than that it is invalid."""
+
+    def __init__(self, tracking_code: str | None) -> None:
+        super().__init__("tracking link expired")
+        self.tracking_code = tracking_code
+
+
 def read_tracking_link_token(token: str) -> str | None:
+    """The tracking code of a valid link, None for a forged or damaged one; raises
+    ``TrackingLinkExpired`` for a genuine one that is too old."""
+    serializer = _serializer()
     try:
-        code = _serializer().loads(token, max_age=current_app.config["TRACKING_LINK_MAX_AGE"])
+        code = serializer.loads(token, max_age=current_app.config["TRACKING_LINK_MAX_AGE"])
+    except SignatureExpired as expired:
+        old = serializer.load_payload(expired.payload) if expired.payload else None
+        raise TrackingLinkExpired(old if isinstance(old, str) else None) from None
     except BadSignature:
         return None
     return code if isinstance(code, str) else None

@@ -26,6 +26,7 @@ from portal.db import db
 from portal.extensions import limiter
 from portal.forms import coerce_id, csrf_failed, database_unavailable, keeps_input_on_error
 from portal.privacy import own_data
+from portal.privacy.redact import mask_email
 from portal.security import no_store
 
 from .forms import (
@@ -46,8 +47,14 @@ from .queries import (
     category_choices,
     chosen_category_only,
 )
-from .services import ContactData, Submission, find_by_submission_token, submit_case
-from .tracking import read_follow_up_token, read_tracking_link_token
+from .services import (
+    ContactData,
+    Submission,
+    find_by_submission_token,
+    mail_tracking_link,
+    submit_case,
+)
+from .tracking import TrackingLinkExpired, read_follow_up_token, read_tracking_link_token
 from .workflow import Actor, Channel, Kind, Satisfaction
 
 bp = Blueprint("cases", __name__)
@@ -216,7 +223,11 @@ def track() -> Any:
 @no_store
 def track_link(token: str) -> Any:
     """Open the tracking page from the signed link in the confirmation mail."""
-    code = read_tracking_link_token(token)
+    try:
+        code = read_tracking_link_token(token)
+    except TrackingLinkExpired as expired:  # the tracking form, with the code filled in
+        form = TrackForm(tracking_code=expired.tracking_code)
+        return render_template("cases/link_expired.html", form=form), 410
     case = case_by_tracking_code(db.session, code) if code else None
     if case is None:
         flash("链接无效或已过期，请用受理编号和电话后四位查询。", "warning")
@@ -224,10 +235,17 @@ def track_link(token: str) -> Any:
     return _status_page(case)
 
 
+def _masked_email(case: Case) -> str | None:
+    """The address a new tracking link would go to, as the page may show it."""
+    return mask_email(case.contact.email) if case.contact and case.contact.email else None
+
+
 def _status_page(case: Case) -> str:
-    """The citizen's view of their case, with a token to download or erase their data."""
+    """The citizen's view of their case, with a token to download or erase their data or
+    to have a new tracking link mailed."""
     return render_template("cases/status.html", case=case, own_data=OwnDataForm(
-        token=own_data.own_data_token(case)), may_erase=own_data.may_erase(case))
+        token=own_data.own_data_token(case)), may_erase=own_data.may_erase(case),
+        new_link_to=_masked_email(case))
 
 
 def _own_case(form: OwnDataForm) -> Case | None:
@@ -249,6 +267,23 @@ def my_data() -> Any:
     body = json.dumps(own_data.export(case), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{case.tracking_code}.json"'})
+
+
+@bp.route("/track/new-link", methods=["POST"])
+@limiter.limit(_track_limit)
+@no_store
+def new_link() -> Any:
+    """Mail a fresh tracking link to the case's address, from the tracking page."""
+    form = OwnDataForm()
+    case = _own_case(form) if form.validate_on_submit() else None
+    if case is None:
+        return redirect(url_for("cases.track"), code=303)
+    address = mail_tracking_link(db.session, case)
+    if address is None:
+        flash("本诉求没有留电子邮箱，请用受理编号和电话后四位查询。", "warning")
+        return redirect(url_for("cases.track"), code=303)
+    db.session.commit()
+    return render_template("cases/link_sent.html", case=case, sent_to=mask_email(address))
 
 
 def _erase_page(case: Case, form: EraseForm, status: int = 200) -> Any:

@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Float,
     ForeignKey,
     Integer,
     String,
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Case, Category
 from portal.db import Base, UTCDateTime, enum_column, utcnow
+from portal.privacy.crypto import EncryptedFloat
 
 
 class ApiClient(Base):
@@ -49,9 +49,11 @@ class Open311Request(Base):
     the case itself has no column for (attributes, coordinates)."""
 
     __tablename__ = "open311_requests"
+    # Coordinates are encrypted, so the database can only see that they come in pairs;
+    # their ranges are checked where a request is read (``submission._place``).
     __table_args__ = (
-        CheckConstraint("(lat IS NULL AND long IS NULL) OR (lat BETWEEN -90 AND 90 "
-                        "AND long BETWEEN -180 AND 180)", name="coordinates"),
+        CheckConstraint("(lat IS NULL AND long IS NULL) OR (lat IS NOT NULL AND long IS NOT NULL)",
+                        name="coordinates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,8 +62,8 @@ class Open311Request(Base):
                                          unique=True)
     token: Mapped[str] = mapped_column(String(32), unique=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    lat: Mapped[float | None] = mapped_column(Float)
-    long: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(EncryptedFloat)  # they pinpoint a home
+    long: Mapped[float | None] = mapped_column(EncryptedFloat)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     client: Mapped[ApiClient] = relationship()

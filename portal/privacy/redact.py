@@ -118,9 +118,14 @@ def _landline(m: re.Match[str]) -> str:
     return f"{area}-{'*' * (len(number) - 2)}{number[-2:]}"
 
 
+def mask_email(address: str) -> str:
+    """``zhangwei@example.com`` → ``z***@example.com``: enough for its owner to know it."""
+    local, _, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def _email(m: re.Match[str]) -> str:
-    local, domain = m.group(1), m.group(2)
-    return f"{local[0]}***@{domain}"
+    return mask_email(f"{m.group(1)}@{m.group(2)}")
 
 
 def _plate(m: re.Match[str]) -> str:

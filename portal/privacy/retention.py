@@ -2,15 +2,17 @@
 
 A case that ended (closed, declined, or merged into another) more than
 ``PII_RETENTION_DAYS`` days ago loses the citizen's name, phone and e-mail, its place,
-its attachments, an Open311 client's coordinates and extra fields, and the mail sent
-about it; its texts
-are redacted as a publication would be. The case, its audit trail and
-the published (redacted) copy stay. Idempotent: a purged case is stamped and skipped.
+its attachments, an Open311 client's coordinates and extra fields, the mail sent about
+it and the addresses the citizen wrote from; its texts, the notes of its audit trail,
+co-handling opinions and extension reasons are redacted as a publication would be. The
+case, its audit trail (who did what, when) and the published (redacted) copy stay.
+Idempotent: a purged case is stamped and skipped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import click
 from flask import Flask, current_app
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 from portal.cases.attachments import discard_attachments
 from portal.cases.models import Case, CaseEvent
 from portal.cases.services import perform
-from portal.cases.workflow import TRANSITIONS, Action, Actor
+from portal.cases.workflow import TRANSITIONS, Action, Actor, Role
 from portal.db import db, utcnow
 from portal.notify.models import OutboundMail
 from portal.open311.models import Open311Request
@@ -30,6 +32,16 @@ from portal.privacy.redact import redact
 ENDED = TRANSITIONS[Action.PURGE].sources  # closed (a merged case is closed) or declined
 BATCH = 500
 TEXTS = ("title", "content", "proposal", "benefit", "answer", "reply")
+
+
+def _free_texts(case: Case) -> Iterator[tuple[object, str]]:
+    """Where people wrote about ``case`` in their own words: the letter and the reply, the
+    audit trail's notes (the citizen's survey comment, "已电话联系…"), co-handling opinions
+    and extension reasons, as (row, attribute)."""
+    yield from ((case, name) for name in TEXTS)
+    yield from ((event, "note") for event in case.events)
+    yield from ((co, "opinion") for co in case.co_handlings)
+    yield from ((extension, "reason") for extension in case.extensions)
 
 
 def due_for_purge(session: Session, now: dt.datetime, days: int) -> list[int]:
@@ -50,9 +62,12 @@ def purge_cases(session: Session, case_ids: list[int], now: dt.datetime,
     for case in session.scalars(select(Case).where(Case.id.in_(case_ids))):
         perform(session, case, Action.PURGE, actor or Actor.system(), note=note)
         names = case.citizen_names  # before the letter's own labels are masked
-        for name in TEXTS:  # the citizen wrote a phone number into the letter, say
-            if value := getattr(case, name):
-                setattr(case, name, redact(value, names).text)
+        for row, name in _free_texts(case):  # a phone number written into the letter, say
+            if value := getattr(row, name):
+                setattr(row, name, redact(value, names).text)
+        for event in case.events:
+            if event.actor_role == Role.CITIZEN:  # staff's addresses stay: they audit staff
+                event.ip_address = None
         if case.contact is not None:
             case.contact.name = case.contact.phone = case.contact.email = None
         case.location = None

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
+from sqlalchemy import select
 
 from portal.cases.models import Case, CaseEvent
 from portal.cases.queries import case_for_citizen
@@ -27,6 +28,7 @@ from portal.cases.tracking import (
     tracking_link_token,
 )
 from portal.cases.workflow import Action, Actor, Channel, Role, Status
+from portal.notify.models import OutboundMail
 from tests.helpers import hidden_fields
 from tests.helpers.letters import NOT_FOUND, PHONE_LAST4, TRACK, submit_letter, track
 
@@ -303,16 +305,17 @@ def _token_issued_ago(app: Any, code: str, seconds: int, monkeypatch: Any) -> st
 
 DAY = 24 * 3600
 LINK_AGES = [
-    # (configured max age or None for the default of a year, age of the link, still valid)
-    (None, 364 * DAY, True),
-    (None, 366 * DAY, False),
+    # (configured max age or None for the default of 30 days, age of the link, still valid)
+    (None, 29 * DAY, True),
+    (None, 31 * DAY, False),
     (60, 10, True),
     (60, 120, False),
 ]
+LINK_EXPIRED = "链接已过期"
 
 
 @pytest.mark.parametrize(("max_age", "age", "valid"), LINK_AGES,
-                         ids=["default-364d", "default-366d", "60s-10s", "60s-120s"])
+                         ids=["default-29d", "default-31d", "60s-10s", "60s-120s"])
 def test_a_link_is_valid_only_until_its_maximum_age(make_app, session, category, smtp,
                                                      monkeypatch, max_age, age, valid):
     overrides = {} if max_age is None else {"TRACKING_LINK_MAX_AGE": max_age}
@@ -326,9 +329,110 @@ def test_a_link_is_valid_only_until_its_maximum_age(make_app, session, category,
     if valid:
         assert_status_page(response, case)
     else:
-        assert response.status_code in (302, 303)
-        assert response.headers["Location"].endswith(TRACK)
-        assert LINK_INVALID in client.get(TRACK).get_data(as_text=True)
+        assert response.status_code == 410
+        assert LINK_EXPIRED in response.get_data(as_text=True)
+        assert case.title not in response.get_data(as_text=True)
+
+
+def test_an_expired_link_explains_how_to_track_and_get_a_new_link(app, client, letter,
+                                                                   monkeypatch):
+    token = _token_issued_ago(app, letter.tracking_code, 31 * DAY, monkeypatch)
+
+    response = client.get(f"/track/{token}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 410
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'lang="zh-CN"' in html and LINK_EXPIRED in html
+    assert "30 天" in html and "电话后四位" in html and "新的查询链接" in html
+    assert f'action="{TRACK}"' in html  # the tracking form, with the link's code filled in
+    assert f'value="{letter.tracking_code}"' in html
+    for private in (letter.title, "人民路地铁站", "zhangwei", "13800138000"):
+        assert private not in html
+    assert_status_page(track(client, letter.tracking_code), letter)
+
+
+# --- a new link by mail, from the tracking page ------------------------------------------------
+
+NEW_LINK = "/track/new-link"
+MASKED = "z***@example.com"  # letter_data's zhangwei@example.com
+
+
+def ask_for_a_new_link(client: Any, status_page: Any) -> Any:
+    html = status_page.get_data(as_text=True)
+    assert f'action="{NEW_LINK}"' in html, "the status page offers a new link"
+    return client.post(NEW_LINK, data=hidden_fields(html))
+
+
+def test_a_new_link_is_mailed_through_the_outbox_and_opens_the_case(app, client, session,
+                                                                    letter, smtp):
+    smtp.mailbox.clear()
+    status_page = track(client, letter.tracking_code)
+    assert MASKED in status_page.get_data(as_text=True)
+
+    response = ask_for_a_new_link(client, status_page)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert MASKED in html and "zhangwei" not in html
+    assert [m["To"] for m in smtp.mailbox.messages] == ["zhangwei@example.com"]
+    assert letter.tracking_code in smtp.mailbox.messages[0]["Subject"]
+    assert "30 天" in smtp.mailbox.body()
+    session.rollback()
+    assert session.scalars(select(OutboundMail.case_id).where(
+        OutboundMail.template == "tracking_link")).all() == [letter.id]
+    opened = app.test_client().get(mailed_link(smtp))  # a fresh browser
+    assert_status_page(opened, letter)
+
+
+def test_a_second_new_link_within_ten_minutes_sends_no_second_mail(client, letter, smtp):
+    smtp.mailbox.clear()
+    status_page = track(client, letter.tracking_code)
+
+    first = ask_for_a_new_link(client, status_page)
+    second = ask_for_a_new_link(client, status_page)
+
+    assert first.status_code == second.status_code == 200
+    assert MASKED in second.get_data(as_text=True)
+    assert len(smtp.mailbox.messages) == 1
+
+
+def test_a_case_without_an_email_address_is_offered_no_new_link(client, session, category,
+                                                                 smtp):
+    case = submit_letter(client, session, category, email="")
+    smtp.mailbox.clear()
+
+    status_page = track(client, case.tracking_code)
+    html = status_page.get_data(as_text=True)
+    assert_status_page(status_page, case)
+    assert NEW_LINK not in html and "***@" not in html
+    response = client.post(NEW_LINK, data=hidden_fields(html))  # posted all the same
+
+    assert response.status_code == 303 and response.headers["Location"].endswith(TRACK)
+    assert smtp.mailbox.messages == []
+    session.rollback()
+    assert session.scalars(select(OutboundMail)).all() == []
+
+
+def test_new_link_requests_are_rate_limited(make_app, session, category, smtp):
+    client = make_app(TRACK_RATE_LIMIT="2 per minute").test_client()
+    case = submit_letter(client, session, category)
+    status_page = track(client, case.tracking_code)
+
+    statuses = [ask_for_a_new_link(client, status_page).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_a_new_link_needs_a_fresh_tracking_page(client, letter, smtp, monkeypatch):
+    status_page = track(client, letter.tracking_code)
+    smtp.mailbox.clear()
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) + 3600)
+
+    response = ask_for_a_new_link(client, status_page)
+
+    assert response.status_code == 303 and response.headers["Location"].endswith(TRACK)
+    assert smtp.mailbox.messages == []
 
 
 # --- tracking codes ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.cases.models import Case, Contact
 from portal.cases.workflow import Action, Channel, Kind, Role, Status
@@ -64,6 +64,21 @@ def test_a_valid_request_becomes_a_case_on_the_open311_channel(client, city, api
     assert mail["To"] == "ouyang.nana@example.com"
     assert case.tracking_code in smtp.mailbox.body() and case.tracking_code.startswith("OS-")
     assert case.tracking_code not in answer.get_data(as_text=True)
+
+
+def test_the_requests_address_and_coordinates_are_encrypted_in_the_database(
+        client, city, api_key, session):
+    answer = post(client, request_form(city, api_key))
+    assert answer.status_code == 201
+    session.rollback()
+
+    place = session.execute(text("SELECT location FROM cases")).scalar_one()
+    lat, long = session.execute(text("SELECT lat, long FROM open311_requests")).one()
+
+    assert "幸福里" not in place
+    assert "30.2598" not in lat and "120.1302" not in long
+    row = session.scalars(select(Open311Request)).one()
+    assert (row.case.location, row.lat, row.long) == ("幸福里小区东门", 30.2598, 120.1302)
 
 
 def test_the_xml_answer_has_the_same_fields(client, city, api_key, session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,9 +11,11 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.cases.models import Case
 from portal.db import db
+from portal.notify.models import OutboundMail
 from tests.helpers import letter_data, post_form
 
 PII = {"phone": "13912345678", "name": "欧阳娜娜", "email": "ouyang.nana@example.com"}
+PLACE = "人民路地铁站东侧"  # letter_data's place
 
 
 @pytest.fixture
@@ -29,6 +32,34 @@ def test_contact_data_is_encrypted_in_the_database(submitted, session):
     for value in PII.values():
         assert value not in stored
     assert submitted.contact.phone == PII["phone"]  # decrypted transparently
+
+
+def test_the_letters_place_and_the_mail_about_it_are_encrypted_in_the_database(
+        submitted, session, smtp):
+    place = session.execute(text("SELECT location FROM cases")).scalar_one()
+    mail = " ".join(session.execute(text(
+        "SELECT subject, body_text, body_html FROM outbound_mail")).one())
+    link = re.search(r"/track/[A-Za-z0-9_.\-]+", smtp.mailbox.body())
+
+    assert link is not None, "the mail carries a tracking link"
+    assert PLACE not in place and PLACE[:3] not in place
+    for secret in (submitted.tracking_code, link.group(0), submitted.title, "您好"):
+        assert secret not in mail
+    assert submitted.location == PLACE  # decrypted transparently
+    assert link.group(0) in session.scalars(select(OutboundMail.body_text)).one()
+
+
+def test_an_smtp_refusal_quoting_the_address_is_encrypted_in_the_database(
+        client, make_category, session, smtp):
+    smtp.stop()
+    post_form(client, "/mailbox/new", letter_data(make_category().id, **PII))
+    session.rollback()
+
+    stored = session.execute(text("SELECT last_error FROM outbound_mail")).scalar_one()
+
+    assert "Error" not in stored and "Connection" not in stored
+    assert session.scalars(select(OutboundMail.last_error)).one().startswith(
+        "ConnectionRefusedError")
 
 
 def test_personal_data_never_appears_in_redirects_or_urls(client, make_category):

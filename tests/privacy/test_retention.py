@@ -7,8 +7,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from portal.cases.models import Case, CaseEvent
-from portal.cases.workflow import Action, Role
+from portal.cases.handling import add_note
+from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
+from portal.cases.workflow import Action, Actor, Role
 from portal.db import utcnow
 from portal.notify.models import OutboundMail
 from portal.privacy.retention import due_for_purge, purge_cases
@@ -95,3 +96,46 @@ def test_a_name_the_letter_gives_after_a_label_is_purged_from_every_text(session
     session.refresh(case)
     assert (case.content, case.reply) == ("反映人：岳某，楼道灯坏了很久，晚上看不见。",
                                           "岳某您好：物业已更换楼道灯。")
+
+
+CITIZEN_IP, OPERATOR_IP = "203.0.113.7", "10.1.2.3"
+
+
+def test_the_purge_redacts_notes_opinions_and_reasons_and_forgets_the_citizens_ip(
+        session, request, make_department):
+    built = request.getfixturevalue("every_status")
+    case, citizen = built.cases["closed"], built.citizens["closed"]
+    operator = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
+    add_note(session, case, operator, f"已电话联系{citizen.name}（{citizen.phone}）核实地址")
+    for event in case.events:  # the letter and the survey came from the citizen's browser
+        event.ip_address = CITIZEN_IP if event.actor_role == Role.CITIZEN else OPERATOR_IP
+    follow_up = next(e for e in case.events if e.action == Action.FOLLOW_UP)
+    follow_up.note = f"满意：谢谢，我是{citizen.name}，有事请打{citizen.phone}"
+    handler = make_staff(session, "handler1", Role.HANDLER)
+    case.co_handlings.append(CoHandling(department=make_department("市供电公司"),
+                                        opinion=f"已与{citizen.name}约定上门，电话{citizen.phone}"))
+    case.extensions.append(ExtensionRequest(days=5, requested_by_id=handler.id,
+                                            reason=f"需与{citizen.name}（{citizen.phone}）预约"))
+    session.commit()
+    trail = [(e.id, e.action, e.from_status, e.to_status, e.actor_role, e.created_at)
+             for e in case.events]
+
+    purge_cases(session, [case.id], utcnow())
+    session.commit()
+
+    session.refresh(case)
+    *kept, purge = case.events
+    assert [(e.id, e.action, e.from_status, e.to_status, e.actor_role, e.created_at)
+            for e in kept] == trail  # the audit trail keeps its shape
+    assert purge.action == Action.PURGE
+    masked_phone = f"{citizen.phone[:3]}****{citizen.phone[-4:]}"
+    texts = [e.note for e in kept if e.note] + [case.co_handlings[0].opinion,
+                                                 case.extensions[0].reason]
+    assert f"已电话联系欧阳某（{masked_phone}）核实地址" in texts
+    assert f"满意：谢谢，我是欧阳某，有事请打{masked_phone}" in texts
+    assert f"已与欧阳某约定上门，电话{masked_phone}" in texts
+    assert f"需与欧阳某（{masked_phone}）预约" in texts
+    for text in texts:
+        assert citizen.name not in text and citizen.phone not in text, text
+    assert {e.ip_address for e in kept if e.actor_role == Role.CITIZEN} == {None}
+    assert {e.ip_address for e in kept if e.actor_role != Role.CITIZEN} == {OPERATOR_IP}
