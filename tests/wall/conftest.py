@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from portal.cases.models import Category, Department
+from portal.cases.workflow import Role
 from portal.search.scoring import SCORINGS
+from tests.helpers import login, make_staff
 
 ARCHIVE = [
     {"external_id": "A-1", "title": "人民路燃气管道漏气", "kind": "complaint", "channel": "hotline",
@@ -56,3 +60,43 @@ def imported(app: Any, archive: Path) -> Any:
     result = app.test_cli_runner().invoke(args=["import-replies", str(archive)])
     assert result.exit_code == 0, result.output
     return result
+
+
+DEPARTMENT = "市住房和城乡建设委员会"
+
+
+@dataclass
+class Desk:
+    """The moderator's desk: a category, a department, and staff signed in as needed."""
+
+    app: Any
+    session: Any
+    category: Category
+    department: Department
+    clients: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def signed_in(self, username: str, *roles: Role) -> Any:
+        """A browser of the staff member ``username`` (made with ``roles`` the first time)."""
+        if username not in self.clients:
+            self.ids[username] = make_staff(self.session, username, *roles).id
+            browser = self.app.test_client()
+            assert login(browser, username).status_code == 303
+            self.clients[username] = browser
+        return self.clients[username]
+
+    @property
+    def moderator(self) -> Any:
+        return self.signed_in("mod", Role.MODERATOR)
+
+    @property
+    def moderator_id(self) -> int:
+        return self.ids["mod"]
+
+
+@pytest.fixture
+def desk(app: Any, session: Any, make_category: Any, make_department: Any) -> Desk:
+    """A category, a department and a signed-in moderator."""
+    found = Desk(app, session, make_category("城乡建设"), make_department(DEPARTMENT))
+    assert found.moderator is not None
+    return found

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,9 +16,10 @@ from whoosh import index as whoosh_index
 from portal.cases.handling import accept_case, answer_case, assign_case, reply_case
 from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import Action, Actor, Role, Status, TransitionRefused
-from portal.wall.models import Publication, SearchOutbox
+from portal.wall.models import ChangeProposal, Publication, SearchOutbox
 from portal.wall.services import publish_case
 from tests.helpers import form_tokens, letter_data, login, make_staff, post_form
+from tests.wall.conftest import DEPARTMENT, Desk
 
 # --- the citizen and the personal data planted in the letter and the reply ---------------
 
@@ -47,25 +47,12 @@ PII = [NAME, MOBILE, MOBILE_FULL_WIDTH, ID_NUMBER, EMAIL, PLATE, ROOM, "501室",
 PII_TERMS = ["赵国庆", "国庆", MOBILE, ID_NUMBER, "zhaoguoqing88", "a88k66", "501",
              CONTACT_PHONE, "zhaogq"]
 
-DEPARTMENT = "市住房和城乡建设委员会"
 CSRF = re.compile(r'name="([a-z_]*-?csrf_token)"[^>]*value="([^"]*)"')
 
 
-# --- arranging ---------------------------------------------------------------------------
+# --- arranging (the desk fixture: tests/wall/conftest.py) --------------------------------
 
-@pytest.fixture
-def desk(app: Any, session: Any, make_category: Any, make_department: Any) -> SimpleNamespace:
-    """A category, a department and a signed-in moderator."""
-    category = make_category("城乡建设")
-    department = make_department(DEPARTMENT)
-    moderator_account = make_staff(session, "mod", Role.MODERATOR)
-    moderator = app.test_client()
-    assert login(moderator, "mod").status_code == 303
-    return SimpleNamespace(app=app, session=session, category=category, department=department,
-                           moderator=moderator, moderator_id=moderator_account.id)
-
-
-def submit(desk: SimpleNamespace, **overrides: Any) -> Case:
+def submit(desk: Desk, **overrides: Any) -> Case:
     """A letter posted through the web form, as a citizen's browser would."""
     data = letter_data(desk.category.id, title=TITLE, content=CONTENT, name=NAME,
                        salutation="先生", phone=CONTACT_PHONE, email=CONTACT_EMAIL)
@@ -77,7 +64,7 @@ def submit(desk: SimpleNamespace, **overrides: Any) -> Case:
     return desk.session.scalars(select(Case).where(Case.title == data["title"])).one()
 
 
-def handle_to_replied(desk: SimpleNamespace, case: Case, reply: str = REPLY) -> Case:
+def handle_to_replied(desk: Desk, case: Case, reply: str = REPLY) -> Case:
     """Accept, assign, answer and reply with the workflow's own verbs."""
     session = desk.session
     operator = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
@@ -92,7 +79,7 @@ def handle_to_replied(desk: SimpleNamespace, case: Case, reply: str = REPLY) -> 
     return case
 
 
-def replied_case(desk: SimpleNamespace, **overrides: Any) -> Case:
+def replied_case(desk: Desk, **overrides: Any) -> Case:
     return handle_to_replied(desk, submit(desk, **overrides))
 
 
@@ -107,17 +94,19 @@ def tokens(client: Any, url: str) -> dict[str, str]:
     return dict(CSRF.findall(page.get_data(as_text=True)))
 
 
-def proposed_texts(page: str) -> dict[str, str]:
-    """The public title, letter and reply as the review form pre-fills them."""
-    title = re.search(r'<input[^>]*name="publish-title"[^>]*value="([^"]*)"', page)
-    letter = re.search(r'<textarea[^>]*name="publish-letter"[^>]*>(.*?)</textarea>', page, re.S)
-    reply = re.search(r'<textarea[^>]*name="publish-reply"[^>]*>(.*?)</textarea>', page, re.S)
-    assert title and letter and reply, "the review page has no publish form"
-    return {k: html.unescape(m.group(1)).lstrip("\r\n")
-            for k, m in (("title", title), ("letter", letter), ("reply", reply))}
+def proposed_texts(page: str, form: str = "publish") -> dict[str, str]:
+    """The public title, letter, reply and place as the desk's ``form`` pre-fills them."""
+    title = re.search(rf'<input[^>]*name="{form}-title"[^>]*value="([^"]*)"', page)
+    letter = re.search(rf'<textarea[^>]*name="{form}-letter"[^>]*>(.*?)</textarea>', page, re.S)
+    reply = re.search(rf'<textarea[^>]*name="{form}-reply"[^>]*>(.*?)</textarea>', page, re.S)
+    address = re.search(rf'<input[^>]*name="{form}-address"[^>]*value="([^"]*)"', page)
+    assert title and letter and reply, f"the review page has no {form} form"
+    found = {k: html.unescape(m.group(1)).lstrip("\r\n")
+             for k, m in (("title", title), ("letter", letter), ("reply", reply))}
+    return {**found, "address": html.unescape(address.group(1)) if address else ""}
 
 
-def publish(desk: SimpleNamespace, case_id: int, **edited: str) -> Any:
+def publish(desk: Desk, case_id: int, **edited: str) -> Any:
     """Post the publish form as the moderator would: the proposal, with any edits."""
     url = f"/staff/publication/{case_id}"
     page = desk.moderator.get(url).get_data(as_text=True)
@@ -127,7 +116,7 @@ def publish(desk: SimpleNamespace, case_id: int, **edited: str) -> Any:
     return desk.moderator.post(url, data=data)
 
 
-def published(desk: SimpleNamespace, case_id: int, **edited: str) -> int:
+def published(desk: Desk, case_id: int, **edited: str) -> int:
     """Publish and return the publication's id, from the redirect to its wall page."""
     response = publish(desk, case_id, **edited)
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -136,10 +125,34 @@ def published(desk: SimpleNamespace, case_id: int, **edited: str) -> int:
     return int(found.group(1))
 
 
-def decide(desk: SimpleNamespace, case_id: int, verb: str, reason: str) -> Any:
-    token = tokens(desk.moderator, f"/staff/publication/{case_id}")[f"{verb}-csrf_token"]
-    return desk.moderator.post(f"/staff/publication/{case_id}/{verb}",
-                               data={f"{verb}-reason": reason, f"{verb}-csrf_token": token})
+def decide(desk: Desk, case_id: int, verb: str, reason: str, staff: Any = None) -> Any:
+    """Post the ``verb`` form (refuse, withdraw) as ``staff`` (the moderator)."""
+    staff = staff or desk.moderator
+    token = tokens(staff, f"/staff/publication/{case_id}")[f"{verb}-csrf_token"]
+    return staff.post(f"/staff/publication/{case_id}/{verb}",
+                      data={f"{verb}-reason": reason, f"{verb}-csrf_token": token})
+
+
+def change(staff: Any, case_id: int, verb: str, reason: str, **edited: str) -> Any:
+    """Post the change form (``verb``: edit or republish) as ``staff``: the texts it shows,
+    with ``edited`` ones typed over them."""
+    url = f"/staff/publication/{case_id}"
+    page = staff.get(url).get_data(as_text=True)
+    data = {f"change-{k}": v for k, v in {**proposed_texts(page, "change"), **edited}.items()}
+    data.update({"change-reason": reason,
+                 "change-csrf_token": dict(CSRF.findall(page))["change-csrf_token"]})
+    return staff.post(f"{url}/{verb}", data=data)
+
+
+def decide_pending(staff: Any, case_id: int, verb: str, reason: str = "") -> Any:
+    """Approve or reject (``verb``) the change waiting on the case's desk, as ``staff``."""
+    page = staff.get(f"/staff/publication/{case_id}").get_data(as_text=True)
+    found = re.search(r'/staff/publication/proposals/(\d+)/', page)
+    assert found, "no change waits on the desk"
+    data = {f"{verb}-csrf_token": dict(CSRF.findall(page))["csrf_token"]}
+    if verb == "reject":
+        data["reject-reason"] = reason
+    return staff.post(f"/staff/publication/proposals/{found.group(1)}/{verb}", data=data)
 
 
 def events(session: Any, case_id: int, action: Action) -> list[CaseEvent]:
@@ -346,7 +359,8 @@ def test_withdrawal_removes_the_item_from_every_public_place_at_once(desk, clien
     assert pub_id in api_ids(client, "渗水")
     assert pub_id in [r["id"] for r in client.get(similar).get_json()["results"]]
 
-    response = decide(desk, case.id, "withdraw", "市民来电要求撤回公开")
+    admin = desk.signed_in("admin", Role.ADMIN)  # at once (four eyes: test_publication_history)
+    response = decide(desk, case.id, "withdraw", "市民来电要求撤回公开", staff=admin)
     assert response.status_code == 303
 
     assert pub_id not in wall_ids(client)
@@ -360,7 +374,7 @@ def test_withdrawal_removes_the_item_from_every_public_place_at_once(desk, clien
 
     withdrawals = events(desk.session, case.id, Action.WITHDRAW)
     assert [e.note for e in withdrawals] == ["市民来电要求撤回公开"]
-    assert withdrawals[0].actor_id == desk.moderator_id
+    assert withdrawals[0].actor_id == desk.ids["admin"]
     assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
     case = desk.session.get(Case, case.id)
     assert case.status == Status.REPLIED
@@ -373,9 +387,11 @@ def test_withdrawal_without_a_reason_changes_nothing(desk, client):
     case = replied_case(desk)
     pub_id = published(desk, case.id)
 
-    response = decide(desk, case.id, "withdraw", "")
+    response = decide(desk, case.id, "withdraw", "", staff=desk.signed_in("admin", Role.ADMIN))
 
-    assert response.status_code == 303
+    assert response.status_code == 400
+    assert re.search(r'id="withdraw-reason-error">\s*<li>请填写理由</li>',
+                     response.get_data(as_text=True))
     assert pub_id in wall_ids(client)
     assert events(desk.session, case.id, Action.WITHDRAW) == []
 
@@ -399,10 +415,14 @@ def test_refusing_keeps_the_case_off_the_wall_and_out_of_the_queue(desk, client)
 
 # --- who may moderate --------------------------------------------------------------------
 
-def test_staff_without_the_moderator_role_get_403_on_every_moderation_route(desk, client):
+def test_staff_who_neither_moderate_nor_administer_get_403_on_every_moderation_route(
+        desk, client):
     case = replied_case(desk)
     pub_id = published(desk, case.id)
-    make_staff(desk.session, "busy", Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN,
+    proposed = change(desk.moderator, case.id, "edit", "标题有误", title="幸福里小区楼上渗水")
+    assert proposed.status_code == 303
+    proposal = desk.session.scalars(select(ChangeProposal.id)).one()
+    make_staff(desk.session, "busy", Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR,
                department=desk.department)
     other = desk.app.test_client()
     assert login(other, "busy").status_code == 303
@@ -414,14 +434,19 @@ def test_staff_without_the_moderator_role_get_403_on_every_moderation_route(desk
     assert other.post(base, data={"publish-title": "改过的标题", "publish-letter": "改过的来信内容。。。",
                                   "publish-reply": "改过的答复内容。。。",
                                   "publish-csrf_token": token}).status_code == 403
-    for verb in ("refuse", "withdraw"):
-        assert other.post(f"{base}/{verb}", data={f"{verb}-reason": "无权操作",
-                                                  f"{verb}-csrf_token": token}).status_code == 403
+    pending = f"/staff/publication/proposals/{proposal}"
+    for url, form in ((f"{base}/refuse", "refuse"), (f"{base}/withdraw", "withdraw"),
+                      (f"{base}/edit", "change"), (f"{base}/republish", "change"),
+                      (f"{pending}/approve", "approve"), (f"{pending}/reject", "reject")):
+        assert other.post(url, data={f"{form}-reason": "无权操作",
+                                     f"{form}-csrf_token": token}).status_code == 403, url
 
     anonymous = desk.app.test_client()
     assert anonymous.get(base).status_code in (302, 303)
     assert pub_id in wall_ids(client)
     assert events(desk.session, case.id, Action.WITHDRAW) == []
+    assert events(desk.session, case.id, Action.APPROVE_CHANGE) == []
+    assert events(desk.session, case.id, Action.REJECT_CHANGE) == []
     assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
 
 
@@ -429,17 +454,20 @@ def test_editing_a_published_item_updates_the_wall_and_search(desk, client):
     case = replied_case(desk)
     pub_id = published(desk, case.id)
     assert pub_id in api_ids(client, "消防通道")
+    admin = desk.signed_in("admin", Role.ADMIN)  # at once (four eyes: test_publication_history)
 
-    again = published(desk, case.id, title="幸福里小区楼上渗水问题",
+    response = change(admin, case.id, "edit", "删去与诉求无关的内容",
+                      title="幸福里小区楼上渗水问题",
                       letter="幸福里小区楼上卫生间渗水严重，墙面发霉，请相关部门处理。",
                       reply=f"经核查，渗水系供水管道老化所致，已维修。来信人{NAME}已确认。")
 
-    assert again == pub_id
+    assert response.status_code == 303
     page = client.get(f"/wall/{pub_id}").get_data(as_text=True)
     assert "幸福里小区楼上渗水问题" in page and leaks(page) == []
     assert pub_id not in api_ids(client, "消防通道")  # the old letter is out of the index
     assert pub_id in api_ids(client, "发霉")
-    assert len(events(desk.session, case.id, Action.PUBLISH)) == 2
+    assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
+    assert len(events(desk.session, case.id, Action.EDIT_PUBLICATION)) == 1
     assert desk.session.scalars(select(SearchOutbox.op).where(
         SearchOutbox.publication_id == pub_id)).all() == ["index", "index"]
 
@@ -458,11 +486,12 @@ def test_the_place_is_public_only_as_the_moderator_lets_it_be(desk, client):
     [request] = client.get(f"/open311/v2/requests/{case.id}.json").get_json()
     assert request["address"] == "幸福里小区*幢*单元***室"
 
-    published(desk, case.id, address=f"{NAME}家，幸福里小区{ROOM}")
+    admin = desk.signed_in("admin", Role.ADMIN)
+    change(admin, case.id, "edit", "地点写得更清楚", address=f"{NAME}家，幸福里小区{ROOM}")
     desk.session.rollback()
     assert desk.session.get(Publication, pub_id).address == "赵某家，幸福里小区*幢*单元***室"
 
-    published(desk, case.id, address="")
+    change(admin, case.id, "edit", "地点不公开", address="")
     assert client.get("/api/wall.json").get_json()["results"][0]["address"] is None
     assert "address" not in client.get(f"/open311/v2/requests/{case.id}.json").get_json()[0]
 
