@@ -273,7 +273,7 @@ def _tell_citizen(session: Session, case: Case, version: PublicationVersion,
     if version.kind is VersionKind.WITHDRAWN:
         link, link_text = track_link(case), "查看办理进度"
     else:
-        link = external_url("wall.detail", publication_id=version.publication_id)
+        link = external_url("wall.detail", publication_id=version.publication.id)
         link_text = "查看公开内容"
     mail_citizen(session, case, subject,
                  [what.format(title=version.title, changed="、".join(changed)),
