@@ -17,11 +17,11 @@ from portal.cases.models import (
 from portal.db import Base
 from portal.notify.models import OutboundMail
 from portal.open311.models import ApiClient, Open311Request, ServiceAttribute
-from portal.wall.models import Publication, SearchOutbox
+from portal.wall.models import ChangeProposal, Publication, PublicationVersion, SearchOutbox
 
 __all__ = [
     "ApiClient", "Attachment", "Base", "CalendarDay", "Campaign", "CannedReply", "Case",
-    "CaseEvent", "Category", "CoHandling", "Contact", "Department", "ExtensionRequest",
-    "Open311Request", "OutboundMail", "Publication", "SearchOutbox", "SecurityEvent",
-    "ServiceAttribute", "StaffRole", "StaffUser",
+    "CaseEvent", "Category", "ChangeProposal", "CoHandling", "Contact", "Department",
+    "ExtensionRequest", "Open311Request", "OutboundMail", "Publication", "PublicationVersion",
+    "SearchOutbox", "SecurityEvent", "ServiceAttribute", "StaffRole", "StaffUser",
 ]

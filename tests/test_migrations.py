@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import column, create_engine, inspect, select, table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
@@ -298,3 +299,87 @@ def test_0007_without_a_key_stops_before_changing_anything(tmp_path, monkeypatch
         command.upgrade(alembic_config(url), "0007")
 
     assert _stored(url) == PLAIN
+
+
+def _published_at_0007(url: str) -> None:
+    """A database at revision 0007 where a moderator published two letters and withdrew
+    the second."""
+    command.upgrade(alembic_config(url), "0007")
+    times = {"published": dt.datetime(2026, 11, 2, 1, 0), "withdrawn": dt.datetime(2026, 11, 3)}
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO staff_users (id, username, display_name, password_hash, is_active,"
+            " session_epoch, created_at, must_change_password)"
+            " VALUES (7, 'mod', 'mod', 'x', :yes, 0, :at, :no)"),
+            {"yes": True, "no": False, "at": times["published"]})
+        for ident, public in ((1, True), (2, False)):
+            values = {"id": ident, "yes": True, "public": public, **times,
+                      "code": f"MB-2026-{ident}", "title": f"第{ident}号来信"}
+            conn.execute(text(
+                "INSERT INTO cases (id, tracking_code, channel, kind, status, title, content,"
+                " consent_publish, reopen_count, submitted_at, updated_at) VALUES (:id, :code,"
+                " 'mailbox', 'complaint', 'replied', :title, '路灯不亮', :yes, 0, :published,"
+                " :published)"), values)
+            conn.execute(text(
+                "INSERT INTO case_events (case_id, action, from_status, to_status, actor_id,"
+                " actor_role, is_public, created_at) VALUES (:id, 'publish', 'replied',"
+                " 'replied', 7, 'moderator', false, :published)"), values)
+            conn.execute(text(
+                "INSERT INTO publications (id, case_id, title, letter, reply, citizen_label,"
+                " department_name, category_name, kind, channel, submitted_at, replied_at,"
+                " is_public, published_at, withdrawn_at) VALUES (:id, :id, :title, '路灯不亮',"
+                " '已修复', '市民', '市城市管理局', '城市管理', 'complaint', 'mailbox',"
+                " :published, :published, :public, :published,"
+                " CASE WHEN :public THEN NULL ELSE :withdrawn END)"), values)
+        conn.execute(text(
+            "INSERT INTO case_events (case_id, action, from_status, to_status, actor_id,"
+            " actor_role, note, is_public, created_at) VALUES (2, 'withdraw', 'replied',"
+            " 'replied', 7, 'moderator', '市民要求撤回', false, :withdrawn)"), times)
+    engine.dispose()
+    return times
+
+
+def _event(url: str, action: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO case_events (case_id, action, from_status, to_status, actor_id,"
+                " actor_role, is_public, created_at) VALUES (1, :action, 'replied', 'replied',"
+                " 7, 'moderator', false, :at)"), {"action": action, "at": dt.datetime(2026, 12, 1)})
+    finally:
+        engine.dispose()
+
+
+def test_0008_gives_every_publication_its_history_and_downgrades(empty_database):
+    _published_at_0007(empty_database)
+
+    command.upgrade(alembic_config(empty_database), "0008")
+
+    engine = create_engine(empty_database)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT v.publication_id, v.number, v.kind, v.title, v.letter, v.citizen_label,"
+            " v.changed_by_id, v.approved_by_id, v.reason, v.created_at = CASE v.kind"
+            " WHEN 'withdrawn' THEN p.withdrawn_at ELSE p.published_at END"
+            " FROM publication_versions v JOIN publications p ON p.id = v.publication_id"
+            " ORDER BY v.publication_id, v.number")).all()
+    engine.dispose()
+    assert [(*row[:-1], bool(row[-1])) for row in rows] == [
+        (1, 1, "published", "第1号来信", "路灯不亮", "市民", 7, None, None, True),
+        (2, 1, "published", "第2号来信", "路灯不亮", "市民", 7, None, None, True),
+        (2, 2, "withdrawn", "第2号来信", "路灯不亮", "市民", 7, None, "市民要求撤回", True)]
+    _event(empty_database, "approve_change")  # the new actions are allowed
+
+    command.downgrade(alembic_config(empty_database), "0007")
+
+    tables = schema_of(empty_database)
+    assert "publication_versions" not in tables and "publication_proposals" not in tables
+    engine = create_engine(empty_database)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT action FROM case_events ORDER BY id")).scalars().all() \
+            == ["publish", "publish", "withdraw"]
+    engine.dispose()
+    with pytest.raises(IntegrityError):  # and gone again
+        _event(empty_database, "approve_change")

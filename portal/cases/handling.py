@@ -41,11 +41,15 @@ from .workflow import (
 )
 
 
-def _mail_citizen(session: Session, case: Case, subject: str, paragraphs: list[str],
-                  link: str | None = None, link_text: str = "查看办理进度") -> None:
+def mail_citizen(session: Session, case: Case, subject: str, paragraphs: list[str],
+                 link: str | None = None, link_text: str = "查看办理进度",
+                 greeting: str | None = None) -> None:
+    """Queue a notice to the citizen, if they gave an e-mail address; ``greeting`` is how
+    they are addressed (尊敬的…), else plain 您好."""
     if case.contact and case.contact.email:
         queue_mail(session, recipient=case.contact.email, subject=subject, template="notice",
-                   case_id=case.id, paragraphs=paragraphs, link=link, link_text=link_text)
+                   case_id=case.id, paragraphs=paragraphs, link=link, link_text=link_text,
+                   greeting=greeting)
 
 
 def _mail_department(session: Session, department: Department | None, case: Case,
@@ -74,9 +78,9 @@ def decline_case(session: Session, case: Case, actor: Actor, reason: str, detail
     note = f"{reason}：{detail}" if detail else reason
     event = perform(session, case, Action.DECLINE, actor, note=note)
     case.owner_id = actor.staff_id
-    _mail_citizen(session, case, f"您的诉求未予受理（{case.tracking_code}）",
-                  [f"您提交的“{case.title}”经审核不予受理。", f"理由：{note}",
-                   "如有疑问，请拨打 12345 热线咨询。"], tracking_link_url(case.tracking_code))
+    mail_citizen(session, case, f"您的诉求未予受理（{case.tracking_code}）",
+                 [f"您提交的“{case.title}”经审核不予受理。", f"理由：{note}",
+                  "如有疑问，请拨打 12345 热线咨询。"], tracking_link_url(case.tracking_code))
     return event
 
 
@@ -174,7 +178,7 @@ def reply_case(session: Session, case: Case, actor: Actor, reply: str) -> CaseEv
     for member in [case, *case.merged]:
         if member is not case:
             member.reply, member.replied_at = reply, case.replied_at
-        _mail_citizen(
+        mail_citizen(
             session, member, f"您的诉求已答复（{member.tracking_code}）",
             [f"您提交的“{member.title}”已有答复：", reply,
              "请点击下方链接评价办理结果，您的评价将用于考核承办单位。"],

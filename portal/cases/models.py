@@ -179,6 +179,20 @@ class Case(Base):
     def is_published(self) -> bool:
         return self.publication is not None and self.publication.is_public
 
+    @property
+    def was_published(self) -> bool:
+        return self.publication is not None
+
+    @property
+    def pending_change(self) -> Action | None:
+        proposal = self.publication.pending_proposal if self.publication else None
+        return proposal.kind.action if proposal else None
+
+    @property
+    def pending_change_by(self) -> int | None:
+        proposal = self.publication.pending_proposal if self.publication else None
+        return proposal.proposed_by_id if proposal else None
+
     def is_overdue(self, today: dt.date) -> bool:
         """The department's deadline passed while the case is still with it."""
         return self.due_on is not None and self.status == Status.ASSIGNED and today > self.due_on

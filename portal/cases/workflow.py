@@ -109,6 +109,11 @@ class Action(LabelledEnum):
     PUBLISH = ("publish", "公开")
     REFUSE_PUBLICATION = ("refuse_publication", "不予公开")
     WITHDRAW = ("withdraw", "撤回公开")
+    EDIT_PUBLICATION = ("edit_publication", "修改公开内容")
+    REPUBLISH = ("republish", "重新公开")
+    PROPOSE_CHANGE = ("propose_change", "提议变更公开内容")
+    APPROVE_CHANGE = ("approve_change", "批准公开变更")
+    REJECT_CHANGE = ("reject_change", "驳回公开变更")
     IMPORT = ("import", "历史导入")
     PURGE = ("purge", "清除个人信息")
 
@@ -120,6 +125,7 @@ class Scope(enum.Enum):
     OWNER = "owner"  # operators: only the owner (once there is one); supervisors: any
     LEAD = "lead"  # handlers: only the lead department (主办)
     CO = "co"  # handlers: only a co-handling department (协办)
+    SECOND = "second"  # four eyes: anyone but the one who proposed the pending change
 
 
 class CaseState(Protocol):
@@ -148,6 +154,15 @@ class CaseState(Protocol):
 
     @property
     def is_published(self) -> bool: ...
+
+    @property
+    def was_published(self) -> bool: ...  # has a public copy, on the wall or withdrawn
+
+    @property
+    def pending_change(self) -> Action | None: ...  # a proposed change awaiting approval
+
+    @property
+    def pending_change_by(self) -> int | None: ...  # the staff member who proposed it
 
     @property
     def personal_data_purged_at(self) -> dt.datetime | None: ...
@@ -194,14 +209,65 @@ def _publishable(case: CaseState) -> str | None:
     return None
 
 
-def _published(case: CaseState) -> str | None:
-    return None if case.is_published else "该诉求未在回音壁公开"
-
-
 def _publishable_unpublished(case: CaseState) -> str | None:
     if case.is_published:
         return "该诉求已公开，如需下线请撤回公开"
     return _publishable(case)
+
+
+def _first_publication(case: CaseState) -> str | None:
+    if case.was_published:
+        return "该诉求已公开过，之后的修改、撤回或重新公开须经另一人批准"
+    return _publishable(case)
+
+
+def _on_wall(case: CaseState) -> str | None:
+    return None if case.is_published else "该诉求未在回音壁公开"
+
+
+def _withdrawn(case: CaseState) -> str | None:
+    if not case.was_published or case.is_published:
+        return "该诉求没有已撤回的公开内容"
+    return _publishable(case)
+
+
+# What each change to something already public needs of the case, whoever makes it: an
+# admin at once, or two moderators, one proposing (PROPOSE_CHANGE), another approving.
+PUBLICATION_CHANGES: dict[Action, Guard] = {
+    Action.EDIT_PUBLICATION: _on_wall,
+    Action.WITHDRAW: _on_wall,
+    Action.REPUBLISH: _withdrawn,
+}
+
+
+def _no_pending_change(case: CaseState) -> str | None:
+    if case.pending_change is not None:
+        return f"已有待批准的变更（{case.pending_change.label}），请先批准或驳回"
+    return None
+
+
+def _change_now(change: Action) -> Guard:
+    """An admin's change: its needs, and no proposal waiting that it would overtake."""
+    def guard(case: CaseState) -> str | None:
+        return _no_pending_change(case) or PUBLICATION_CHANGES[change](case)
+    return guard
+
+
+def _proposable(case: CaseState) -> str | None:
+    if not case.was_published:
+        return "该诉求尚未公开，首次公开由公开审核员直接决定"
+    return _no_pending_change(case)
+
+
+def _pending_change(case: CaseState) -> str | None:
+    return None if case.pending_change is not None else "没有待批准的公开变更"
+
+
+def _pending_change_applies(case: CaseState) -> str | None:
+    """Approving makes the proposed change, so what the change needs must hold."""
+    if case.pending_change is None:
+        return _pending_change(case)
+    return PUBLICATION_CHANGES[case.pending_change](case)
 
 
 def _not_purged(case: CaseState) -> str | None:
@@ -235,6 +301,7 @@ OWNERS = {R.OPERATOR, R.SUPERVISOR}
 STAFF = {R.OPERATOR, R.HANDLER, R.SUPERVISOR, R.MODERATOR, R.ADMIN}
 ALL_STATES: set[Status | None] = set(Status)
 WORKING = {S.ASSIGNED}
+WITH_REPLY = {S.REPLIED, S.CLOSED}  # publication: the citizen has had the reply
 
 
 def _t(action: Action, sources: Iterable[Status | None], target: Status | None, roles: set[Role],
@@ -275,12 +342,23 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.DECIDE_EXTENSION, WORKING, None, {R.SUPERVISOR}, SC.ANY, None, _pending_extension),
         _t(A.SUPERVISE, WORKING, None, {R.SYSTEM, R.SUPERVISOR}, SC.ANY, None),
         _t(A.NOTE, ALL_STATES, None, STAFF, SC.ANY, None),
-        # Publication is separate from the handling status: it never changes it.
-        _t(A.PUBLISH, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR, R.SYSTEM}, SC.ANY, None,
-           _publishable),
-        _t(A.REFUSE_PUBLICATION, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR}, SC.ANY, None,
+        # Publication is separate from the handling status: it never changes it. The first
+        # publication is one moderator's decision; changing what is already public takes
+        # four eyes (docs/security.md, Moderation): an admin, or a moderator's proposal that
+        # another moderator or an admin approves.
+        _t(A.PUBLISH, WITH_REPLY, None, {R.MODERATOR, R.SYSTEM}, SC.ANY, None,
+           _first_publication),
+        _t(A.REFUSE_PUBLICATION, WITH_REPLY, None, {R.MODERATOR}, SC.ANY, None,
            _publishable_unpublished),
-        _t(A.WITHDRAW, {S.REPLIED, S.CLOSED}, None, {R.MODERATOR}, SC.ANY, None, _published),
+        _t(A.EDIT_PUBLICATION, WITH_REPLY, None, {R.ADMIN}, SC.ANY, None,
+           _change_now(A.EDIT_PUBLICATION)),
+        _t(A.WITHDRAW, WITH_REPLY, None, {R.ADMIN}, SC.ANY, None, _change_now(A.WITHDRAW)),
+        _t(A.REPUBLISH, WITH_REPLY, None, {R.ADMIN}, SC.ANY, None, _change_now(A.REPUBLISH)),
+        _t(A.PROPOSE_CHANGE, WITH_REPLY, None, {R.MODERATOR}, SC.ANY, None, _proposable),
+        _t(A.APPROVE_CHANGE, WITH_REPLY, None, {R.MODERATOR, R.ADMIN}, SC.SECOND, None,
+           _pending_change_applies),
+        _t(A.REJECT_CHANGE, WITH_REPLY, None, {R.MODERATOR, R.ADMIN}, SC.ANY, None,
+           _pending_change),
     )
 }
 
@@ -288,6 +366,7 @@ _SCOPE_REFUSAL = {
     Scope.OWNER: "只有首问负责人（受理人）或督办员可以{action}",
     Scope.LEAD: "只有主办单位可以{action}",
     Scope.CO: "只有协办单位可以{action}",
+    Scope.SECOND: "提议人不能{action}，须由另一位公开审核员或管理员审核",
 }
 
 
@@ -301,6 +380,8 @@ def _role_may(role: Role, t: Transition, case: CaseState, actor: Actor) -> bool:
         return actor.department_id is not None and actor.department_id == case.department_id
     if t.scope is Scope.CO and role is Role.HANDLER:
         return actor.department_id in case.co_department_ids
+    if t.scope is Scope.SECOND:
+        return case.pending_change_by != actor.staff_id
     return True
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,7 @@ OWNERS = {"owner", "supervisor"}  # the case's owner, or a supervisor standing i
 OPERATORS = {"owner", "operator"}  # any intake operator
 ALL_STAFF = set(STAFF_PERSONAS)
 EVERY_STATUS = set(Status)
+WITH_REPLY = {S.REPLIED, S.CLOSED}
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,24 @@ EXPECTED: dict[Action, Row] = {
     # Any staff member may leave an internal note on a submitted case, in any state.
     A.NOTE: Row(EVERY_STATUS, None, ALL_STAFF, public=False),
     # Publication is apart from the status (docs/architecture.md): a moderator decides, for
-    # replied or closed cases whose citizen agreed; withdrawing needs a published case.
-    A.PUBLISH: Row({S.REPLIED, S.CLOSED}, None, {"moderator", "system"}, public=False,
-                   needs="consent"),
-    A.REFUSE_PUBLICATION: Row({S.REPLIED, S.CLOSED}, None, {"moderator"}, public=False,
-                              needs="consent"),
-    A.WITHDRAW: Row({S.REPLIED, S.CLOSED}, None, {"moderator"}, public=False,
-                    needs="published"),
+    # replied or closed cases whose citizen agreed, the first time alone.
+    A.PUBLISH: Row(WITH_REPLY, None, {"moderator", "system"}, public=False,
+                   needs="never_published"),
+    A.REFUSE_PUBLICATION: Row(WITH_REPLY, None, {"moderator"}, public=False,
+                              needs="off_the_wall"),
+    # Changing what was published takes four eyes: an admin does it at once ...
+    A.EDIT_PUBLICATION: Row(WITH_REPLY, None, {"admin"}, public=False,
+                            needs="on_the_wall_none_pending"),
+    A.WITHDRAW: Row(WITH_REPLY, None, {"admin"}, public=False, needs="on_the_wall_none_pending"),
+    A.REPUBLISH: Row(WITH_REPLY, None, {"admin"}, public=False, needs="withdrawn_none_pending"),
+    # ... or a moderator proposes it, and another moderator or an admin approves it; anyone
+    # of them, the proposer too, may drop it.
+    A.PROPOSE_CHANGE: Row(WITH_REPLY, None, {"moderator"}, public=False,
+                          needs="published_before_none_pending"),
+    A.APPROVE_CHANGE: Row(WITH_REPLY, None, {"moderator", "admin"}, public=False,
+                          needs="proposed_by_someone_else"),
+    A.REJECT_CHANGE: Row(WITH_REPLY, None, {"moderator", "admin"}, public=False,
+                         needs="proposed"),
     # Replies imported from the archive arrive closed.
     A.IMPORT: Row({None}, S.CLOSED, {"system"}, public=False),
     # Retention: the system erases the contact data of an ended case, once.
@@ -156,7 +169,42 @@ class Facts:
     has_pending_extension: bool = False
     consent_publish: bool = True
     is_published: bool = False
+    was_published: bool = False
+    pending_change: Action | None = None
+    pending_change_by: int | None = None
     personal_data_purged_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Wall:
+    """Where a case stands on the echo wall, and the change waiting there, if any."""
+
+    was_published: bool = False
+    is_published: bool = False
+    pending: Action | None = None
+    proposer: str | None = None  # a persona, or "another moderator"
+
+
+OTHER_MODERATOR_ID = 99  # a moderator who is none of the personas
+WALLS = {
+    "never published": Wall(),
+    "on the wall": Wall(True, True),
+    "withdrawn": Wall(True, False),
+    "edit proposed by the moderator": Wall(True, True, A.EDIT_PUBLICATION, "moderator"),
+    "withdrawal proposed by another": Wall(True, True, A.WITHDRAW, "another moderator"),
+    "republication proposed by another": Wall(True, False, A.REPUBLISH, "another moderator"),
+    # Cannot happen through the services (nothing else changes a publication while a change
+    # waits), but an approval must not make a change that no longer makes sense.
+    "withdrawal proposed, already off": Wall(True, False, A.WITHDRAW, "another moderator"),
+}
+NEVER = WALLS["never published"]
+
+
+def facts_on(wall: Wall, **facts: Any) -> Facts:
+    proposer = PURE_STAFF[wall.proposer][0] if wall.proposer in PURE_STAFF else (
+        OTHER_MODERATOR_ID if wall.proposer else None)
+    return Facts(**facts, was_published=wall.was_published, is_published=wall.is_published,
+                 pending_change=wall.pending, pending_change_by=proposer)
 
 
 def actor_for(persona: str, staff: dict[str, tuple[int, int | None]]) -> Actor:
@@ -170,21 +218,33 @@ def actor_for(persona: str, staff: dict[str, tuple[int, int | None]]) -> Actor:
 
 
 def expected_allowed(action: Action, persona: str, status: Status | None,
-                     satisfaction: Satisfaction | None, owned: bool, pending: bool) -> bool:
+                     satisfaction: Satisfaction | None, owned: bool, pending: bool,
+                     wall: Wall = NEVER) -> bool:
     row = EXPECTED[action]
     who = set(row.who)
     if "owner" in who and not owned:  # before anyone owns the case, any operator may
         who.add("operator")
     if status not in row.sources or persona not in who:
         return False
+    # The facts and the cases here all carry consent, and none is purged
+    # (tests/privacy/test_retention.py covers that).
+    none_pending = wall.pending is None
     return {
         None: True,
         "unsatisfied": satisfaction == Satisfaction.UNSATISFIED,
         "pending_extension": pending,
         "no_pending_extension": not pending,
-        "consent": True,  # the facts and the cases here all carry consent
-        "published": False,  # ... and none is published (tests/wall covers withdrawing)
-        "not_purged": True,  # ... nor purged (tests/privacy/test_retention.py covers that)
+        "never_published": not wall.was_published,
+        "off_the_wall": not wall.is_published,
+        "on_the_wall_none_pending": wall.is_published and none_pending,
+        "withdrawn_none_pending": wall.was_published and not wall.is_published and none_pending,
+        "published_before_none_pending": wall.was_published and none_pending,
+        "proposed": not none_pending,
+        # Four eyes: never the proposer; and what was proposed must still make sense.
+        "proposed_by_someone_else": not none_pending and wall.proposer != persona and {
+            A.EDIT_PUBLICATION: wall.is_published, A.WITHDRAW: wall.is_published,
+            A.REPUBLISH: not wall.is_published}.get(wall.pending, False),
+        "not_purged": True,
     }[row.needs]
 
 
@@ -200,24 +260,32 @@ def test_the_expected_table_covers_every_action():
     assert set(EXPECTED) == set(Action)
 
 
+def situations() -> Iterator[tuple[Satisfaction | None, bool, bool, Wall]]:
+    """Every combination of the facts the table's rows look at."""
+    for satisfaction in SATISFACTIONS:
+        for owned in (True, False):
+            for pending in (False, True):
+                for wall in WALLS.values():
+                    yield satisfaction, owned, pending, wall
+
+
 @pytest.mark.parametrize("status", STATUSES, ids=status_id)
 @pytest.mark.parametrize("action", list(Action), ids=str)
 def test_refusal_agrees_with_the_hand_written_table(action, status):
     mismatches = []
     for persona in PERSONAS:
         actor = actor_for(persona, PURE_STAFF)
-        for satisfaction in SATISFACTIONS:
-            for owned in (True, False):
-                for pending in (False, True):
-                    facts = Facts(status, satisfaction, OWNER_ID if owned else None,
-                                  has_pending_extension=pending)
-                    reason = refusal(action, facts, actor)
-                    expected = expected_allowed(action, persona, status, satisfaction, owned,
-                                                pending)
-                    if (reason is None) != expected:
-                        mismatches.append((persona, satisfaction, owned, pending, reason))
-                    elif reason is not None and not CJK.search(reason):
-                        mismatches.append((persona, "reason not in Chinese", reason))
+        for satisfaction, owned, pending, wall in situations():
+            facts = facts_on(wall, status=status, satisfaction=satisfaction,
+                             owner_id=OWNER_ID if owned else None,
+                             has_pending_extension=pending)
+            reason = refusal(action, facts, actor)
+            expected = expected_allowed(action, persona, status, satisfaction, owned, pending,
+                                        wall)
+            if (reason is None) != expected:
+                mismatches.append((persona, satisfaction, owned, pending, wall, reason))
+            elif reason is not None and not CJK.search(reason):
+                mismatches.append((persona, "reason not in Chinese", reason))
     assert mismatches == []
 
 
@@ -225,16 +293,15 @@ def test_refusal_agrees_with_the_hand_written_table(action, status):
 def test_allowed_actions_lists_exactly_the_expected_actions(status):
     for persona in PERSONAS:
         actor = actor_for(persona, PURE_STAFF)
-        for satisfaction in SATISFACTIONS:
-            for owned in (True, False):
-                for pending in (False, True):
-                    facts = Facts(status, satisfaction, OWNER_ID if owned else None,
-                                  has_pending_extension=pending)
-                    listed = allowed_actions(facts, actor)
-                    expected = {a for a in Action if expected_allowed(
-                        a, persona, status, satisfaction, owned, pending)}
-                    assert len(listed) == len(set(listed))
-                    assert set(listed) == expected, (persona, satisfaction, owned, pending)
+        for satisfaction, owned, pending, wall in situations():
+            facts = facts_on(wall, status=status, satisfaction=satisfaction,
+                             owner_id=OWNER_ID if owned else None,
+                             has_pending_extension=pending)
+            listed = allowed_actions(facts, actor)
+            expected = {a for a in Action if expected_allowed(
+                a, persona, status, satisfaction, owned, pending, wall)}
+            assert len(listed) == len(set(listed))
+            assert set(listed) == expected, (persona, satisfaction, owned, pending, wall)
 
 
 def test_allowed_actions_for_typical_moments():
@@ -280,6 +347,36 @@ def test_another_operator_may_not_act_on_a_case_someone_owns():
     assert reason is not None and CJK.search(reason)
     assert refusal(A.ASSIGN, facts, actor_for("owner", PURE_STAFF)) is None
     assert refusal(A.ASSIGN, facts, actor_for("supervisor", PURE_STAFF)) is None
+
+
+def test_the_proposer_of_a_change_may_not_approve_it_even_as_an_admin():
+    facts = facts_on(WALLS["edit proposed by the moderator"], status=S.REPLIED)
+    proposer = actor_for("moderator", PURE_STAFF)
+    second = Actor(Role.MODERATOR, frozenset({Role.MODERATOR}), staff_id=OTHER_MODERATOR_ID)
+    proposer_and_admin = dataclasses.replace(proposer, roles=frozenset({Role.MODERATOR,
+                                                                        Role.ADMIN}))
+
+    assert refusal(A.APPROVE_CHANGE, facts, proposer) == (
+        "提议人不能批准公开变更，须由另一位公开审核员或管理员审核")
+    assert refusal(A.APPROVE_CHANGE, facts, proposer_and_admin) is not None
+    assert refusal(A.APPROVE_CHANGE, facts, second) is None
+    assert refusal(A.APPROVE_CHANGE, facts, actor_for("admin", PURE_STAFF)) is None
+    assert refusal(A.REJECT_CHANGE, facts, proposer) is None  # taking it back
+    # While it waits, no other change to the publication is made, not even by an admin.
+    admin = actor_for("admin", PURE_STAFF)
+    for change in (A.EDIT_PUBLICATION, A.WITHDRAW):
+        assert "已有待批准的变更（修改公开内容）" in refusal(change, facts, admin)
+    assert "已有待批准的变更" in refusal(A.PROPOSE_CHANGE, facts, second)
+
+
+def test_the_first_publication_is_one_moderators_decision_and_only_the_first():
+    moderator = actor_for("moderator", PURE_STAFF)
+    assert refusal(A.PUBLISH, facts_on(NEVER, status=S.REPLIED), moderator) is None
+    for wall in ("on the wall", "withdrawn"):
+        reason = refusal(A.PUBLISH, facts_on(WALLS[wall], status=S.CLOSED), moderator)
+        assert reason == "该诉求已公开过，之后的修改、撤回或重新公开须经另一人批准"
+    assert refusal(A.PUBLISH, facts_on(NEVER, status=S.REPLIED), actor_for("admin", PURE_STAFF)
+                   ) == "您的角色无权公开"
 
 
 def test_a_handler_of_another_department_may_not_answer():

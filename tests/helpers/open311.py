@@ -27,6 +27,7 @@ OPERATOR = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
 
 
 MODERATOR = Actor(Role.MODERATOR, frozenset({Role.MODERATOR}))
+ADMIN = Actor(Role.ADMIN, frozenset({Role.ADMIN}))  # changes what is public at once
 
 
 def options(*pairs: tuple[str, str]) -> list[dict[str, str]]:
@@ -120,7 +121,7 @@ def advance(session: Session, case: Case, stage: str, city: SimpleNamespace,
         publish_case(session, case, MODERATOR, title="幸福里小区路灯不亮",
                      letter=case.content, reply=case.reply or "", address=case.location)
     if stage == "withdrawn":
-        withdraw_publication(session, case, MODERATOR, "市民要求撤回")
+        withdraw_publication(session, case, ADMIN, "市民要求撤回")
 
 
 Submit = Callable[[Citizen, int], Case]

@@ -14,9 +14,17 @@ from portal.cases.models import Case
 from portal.cases.workflow import OPEN_STATUSES, Role, Status
 from portal.open311 import queries
 from portal.open311.public import open311_status
-from portal.wall.services import publish_case
+from portal.wall.models import PublicText
+from portal.wall.services import edit_publication, publish_case
 from tests.helpers import login, make_staff
-from tests.helpers.open311 import EXPECTED_STATUS, MODERATOR, STAGES, advance, request_form
+from tests.helpers.open311 import (
+    ADMIN,
+    EXPECTED_STATUS,
+    MODERATOR,
+    STAGES,
+    advance,
+    request_form,
+)
 
 STATUS_TABLE = [
     (Status.SUBMITTED, "open"), (Status.ACCEPTED, "open"), (Status.ASSIGNED, "open"),
@@ -111,8 +119,9 @@ def test_coordinates_are_shown_only_with_a_published_place(client, city, api_key
     request = shown()
     assert request["status_notes"] == "已修复。" and not {"address", "lat", "long"} & set(request)
 
-    publish_case(session, case, MODERATOR, title="路灯不亮", letter="幸福里小区东门外路灯不亮。",
-                 reply="已修复。", address="幸福里小区东门")
+    edit_publication(session, case, ADMIN, PublicText(
+        title="路灯不亮", letter="幸福里小区东门外路灯不亮。", reply="已修复。",
+        address="幸福里小区东门"), reason="公开地点")
     session.commit()
     request = shown()
     assert (request["address"], request["lat"], request["long"]) == (

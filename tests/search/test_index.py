@@ -124,7 +124,7 @@ def test_withdrawal_then_sync_removes_the_document(make_app, session, tmp_path):
     with crashed.app_context():
         own = db.new_session(crashed)
         withdraw_publication(own, own.get(Case, own.get(Publication, gas).case_id),
-                             Actor(Role.MODERATOR, frozenset({Role.MODERATOR})), "市民要求撤回")
+                             Actor(Role.ADMIN, frozenset({Role.ADMIN})), "市民要求撤回")
         own.commit()
         own.close()
 
@@ -138,6 +138,24 @@ def test_withdrawal_then_sync_removes_the_document(make_app, session, tmp_path):
 
 
 # --- rebuild -----------------------------------------------------------------------------
+
+def signed_in_admin(app: Any, session: Any) -> Any:
+    """An admin, who changes what is public at once (tests/wall/test_publication_history.py
+    has the four-eyes way)."""
+    make_staff(session, "admin", Role.ADMIN)
+    admin = app.test_client()
+    assert login(admin, "admin").status_code == 303
+    return admin
+
+
+def edit(staff: Any, case_id: int, **texts: str) -> Any:
+    """Post the desk's form that changes a published text."""
+    page = staff.get(f"/staff/publication/{case_id}").get_data(as_text=True)
+    token = re.search(r'name="change-csrf_token"[^>]*value="([^"]*)"', page).group(1)
+    data = {f"change-{name}": value for name, value in texts.items()}
+    return staff.post(f"/staff/publication/{case_id}/edit",
+                      data={**data, "change-reason": "更正", "change-csrf_token": token})
+
 
 @pytest.fixture
 def published(app: Any, tmp_path: Path, imported: Any) -> Any:
@@ -162,21 +180,15 @@ def test_rebuild_from_the_database_alone_reproduces_the_same_results(published, 
 
 def test_rebuild_after_edits_and_withdrawals_reproduces_the_same_results(published, client,
                                                                        session, app):
-    make_staff(session, "mod", Role.MODERATOR)
-    moderator = app.test_client()
-    assert login(moderator, "mod").status_code == 303
+    admin = signed_in_admin(app, session)
     edited = session.get(Publication, pub_id(session, "A-1")).case_id
-    page = moderator.get(f"/staff/publication/{edited}").get_data(as_text=True)
-    token = re.search(r'name="publish-csrf_token"[^>]*value="([^"]*)"', page).group(1)
-    response = moderator.post(f"/staff/publication/{edited}", data={
-        "publish-title": "人民路燃气管道漏气抢修", "publish-csrf_token": token,
-        "publish-letter": "人民路某号楼下闻到明显燃气味，请尽快处理燃气管道。",
-        "publish-reply": "市燃气集团已派员抢修，更换了老化的燃气管道，恢复供气。"})
-    assert response.status_code == 303
+    assert edit(admin, edited, title="人民路燃气管道漏气抢修",
+                letter="人民路某号楼下闻到明显燃气味，请尽快处理燃气管道。",
+                reply="市燃气集团已派员抢修，更换了老化的燃气管道，恢复供气。").status_code == 303
     withdrawn = session.get(Publication, pub_id(session, "B-3")).case_id
-    page = moderator.get(f"/staff/publication/{withdrawn}").get_data(as_text=True)
+    page = admin.get(f"/staff/publication/{withdrawn}").get_data(as_text=True)
     token = re.search(r'name="withdraw-csrf_token"[^>]*value="([^"]*)"', page).group(1)
-    assert moderator.post(f"/staff/publication/{withdrawn}/withdraw", data={
+    assert admin.post(f"/staff/publication/{withdrawn}/withdraw", data={
         "withdraw-reason": "涉及他人", "withdraw-csrf_token": token}).status_code == 303
     before = results(client)
     assert pub_id(session, "B-3") not in {i for ids in before for i in ids}
@@ -206,7 +218,7 @@ def test_a_large_sync_in_two_processes_applies_edits_and_withdrawals_once(
     with crashed.app_context():  # withdrawn before the index ever heard of it
         own = db.new_session(crashed)
         withdraw_publication(own, own.get(Case, own.get(Publication, gas).case_id),
-                             Actor(Role.MODERATOR, frozenset({Role.MODERATOR})), "市民要求撤回")
+                             Actor(Role.ADMIN, frozenset({Role.ADMIN})), "市民要求撤回")
         own.commit()
         own.close()
 
@@ -433,22 +445,17 @@ def test_a_locked_index_does_not_stop_publishing_and_a_later_sync_applies_it(
     assert api_ids(client, "塌陷") == [new]
 
 
-def test_a_moderator_can_publish_while_the_index_is_locked(published, app, session,
-                                                           monkeypatch):
+def test_a_publication_can_change_while_the_index_is_locked(published, app, session,
+                                                             monkeypatch):
     monkeypatch.setattr(search_index_module, "WRITER_TIMEOUT", 0.3)
-    make_staff(session, "mod", Role.MODERATOR)
-    moderator = app.test_client()
-    assert login(moderator, "mod").status_code == 303
+    admin = signed_in_admin(app, session)
     pub = pub_id(session, "A-2")
     case_id = session.get(Publication, pub).case_id
-    page = moderator.get(f"/staff/publication/{case_id}").get_data(as_text=True)
-    token = re.search(r'name="publish-csrf_token"[^>]*value="([^"]*)"', page).group(1)
     holder = whoosh_index.open_dir(str(index_dir(app))).writer()
     try:
-        response = moderator.post(f"/staff/publication/{case_id}", data={
-            "publish-title": "解放路路灯不亮已修复", "publish-csrf_token": token,
-            "publish-letter": "解放路中段路灯连续一周不亮，夜间行人很不安全。",
-            "publish-reply": "市城市管理局已完成解放路照明线路检修，更换了变压器，路灯恢复正常。"})
+        response = edit(admin, case_id, title="解放路路灯不亮已修复",
+                        letter="解放路中段路灯连续一周不亮，夜间行人很不安全。",
+                        reply="市城市管理局已完成解放路照明线路检修，更换了变压器，路灯恢复正常。")
         assert response.status_code == 303
     finally:
         holder.cancel()

@@ -7,171 +7,51 @@ from __future__ import annotations
 import html
 import json
 import re
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from whoosh import index as whoosh_index
 
-from portal.cases.handling import accept_case, answer_case, assign_case, reply_case
-from portal.cases.models import Case, CaseEvent
+from portal.cases.models import Case
 from portal.cases.workflow import Action, Actor, Role, Status, TransitionRefused
-from portal.wall.models import Publication, SearchOutbox
+from portal.wall.models import ChangeProposal, Publication, SearchOutbox
 from portal.wall.services import publish_case
-from tests.helpers import form_tokens, letter_data, login, make_staff, post_form
+from tests.helpers import form_tokens, login, make_staff
+from tests.helpers.desk import (
+    CONTACT_EMAIL,
+    CONTACT_PHONE,
+    CONTENT,
+    DEPARTMENT,
+    EMAIL,
+    ID_NUMBER,
+    MOBILE,
+    MOBILE_FULL_WIDTH,
+    NAME,
+    PII_TERMS,
+    PLATE,
+    REPLY,
+    ROOM,
+    TITLE,
+    api_ids,
+    change,
+    decide,
+    events,
+    feed_ids,
+    handle_to_replied,
+    indexed_ids,
+    leaks,
+    proposed_texts,
+    published,
+    replied_case,
+    session_token,
+    submit,
+    wall_ids,
+)
 
 # --- the citizen and the personal data planted in the letter and the reply ---------------
 
-NAME = "赵国庆"
-MOBILE_FULL_WIDTH = "１３９８７６５４３２１"
-MOBILE = "13987654321"
-ID_NUMBER = "330106198803151234"
-EMAIL = "zhaoguoqing88@example.com"
-PLATE = "浙A88K66"
-ROOM = "3幢2单元501室"
-CONTACT_PHONE = "13800138000"  # typed in the form's contact fields only
-CONTACT_EMAIL = "zhaogq@example.org"
 
-TITLE = f"{NAME}反映{ROOM}楼上渗水"
-CONTENT = (f"我是{NAME}，住在幸福里小区{ROOM}，楼上卫生间渗水严重，墙面发霉。"
-           f"我的手机{MOBILE_FULL_WIDTH}，身份证号{ID_NUMBER}，邮箱{EMAIL}。"
-           f"另外楼下常有一辆车牌{PLATE}的小车堵住消防通道。")
-REPLY = (f"{NAME}先生您好：经市住房和城乡建设委员会核查，{ROOM}楼上渗水系供水管道老化所致，"
-         f"已督促物业公司维修；车牌{PLATE}的违停车辆已通报交警部门依法处理。")
-
-# Every spelling of the citizen's data that must never be public.
-PII = [NAME, MOBILE, MOBILE_FULL_WIDTH, ID_NUMBER, EMAIL, PLATE, ROOM, "501室",
-       CONTACT_PHONE, CONTACT_EMAIL]
-# What the Chinese analyzer would make of them, were they ever indexed.
-PII_TERMS = ["赵国庆", "国庆", MOBILE, ID_NUMBER, "zhaoguoqing88", "a88k66", "501",
-             CONTACT_PHONE, "zhaogq"]
-
-DEPARTMENT = "市住房和城乡建设委员会"
-CSRF = re.compile(r'name="([a-z_]*-?csrf_token)"[^>]*value="([^"]*)"')
-
-
-# --- arranging ---------------------------------------------------------------------------
-
-@pytest.fixture
-def desk(app: Any, session: Any, make_category: Any, make_department: Any) -> SimpleNamespace:
-    """A category, a department and a signed-in moderator."""
-    category = make_category("城乡建设")
-    department = make_department(DEPARTMENT)
-    moderator_account = make_staff(session, "mod", Role.MODERATOR)
-    moderator = app.test_client()
-    assert login(moderator, "mod").status_code == 303
-    return SimpleNamespace(app=app, session=session, category=category, department=department,
-                           moderator=moderator, moderator_id=moderator_account.id)
-
-
-def submit(desk: SimpleNamespace, **overrides: Any) -> Case:
-    """A letter posted through the web form, as a citizen's browser would."""
-    data = letter_data(desk.category.id, title=TITLE, content=CONTENT, name=NAME,
-                       salutation="先生", phone=CONTACT_PHONE, email=CONTACT_EMAIL)
-    data.update(overrides)
-    data = {k: v for k, v in data.items() if v is not None}  # None: leave the field out
-    citizen = desk.app.test_client()
-    assert post_form(citizen, "/mailbox/new", data).status_code == 303
-    desk.session.rollback()
-    return desk.session.scalars(select(Case).where(Case.title == data["title"])).one()
-
-
-def handle_to_replied(desk: SimpleNamespace, case: Case, reply: str = REPLY) -> Case:
-    """Accept, assign, answer and reply with the workflow's own verbs."""
-    session = desk.session
-    operator = Actor(Role.OPERATOR, frozenset({Role.OPERATOR}))
-    handler = Actor(Role.HANDLER, frozenset({Role.HANDLER}), department_id=desk.department.id)
-    accept_case(session, case, operator)
-    assign_case(session, case, operator, desk.department)
-    session.commit()
-    answer_case(session, case, handler, "经核查，系供水管道老化，已安排物业维修。")
-    reply_case(session, case, operator, reply)
-    session.commit()
-    assert case.status == Status.REPLIED
-    return case
-
-
-def replied_case(desk: SimpleNamespace, **overrides: Any) -> Case:
-    return handle_to_replied(desk, submit(desk, **overrides))
-
-
-def session_token(client: Any, url: str) -> str:
-    """The session's CSRF token, from the logout form every staff page carries."""
-    return tokens(client, url)["csrf_token"]
-
-
-def tokens(client: Any, url: str) -> dict[str, str]:
-    page = client.get(url)
-    assert page.status_code == 200, page.status_code
-    return dict(CSRF.findall(page.get_data(as_text=True)))
-
-
-def proposed_texts(page: str) -> dict[str, str]:
-    """The public title, letter and reply as the review form pre-fills them."""
-    title = re.search(r'<input[^>]*name="publish-title"[^>]*value="([^"]*)"', page)
-    letter = re.search(r'<textarea[^>]*name="publish-letter"[^>]*>(.*?)</textarea>', page, re.S)
-    reply = re.search(r'<textarea[^>]*name="publish-reply"[^>]*>(.*?)</textarea>', page, re.S)
-    assert title and letter and reply, "the review page has no publish form"
-    return {k: html.unescape(m.group(1)).lstrip("\r\n")
-            for k, m in (("title", title), ("letter", letter), ("reply", reply))}
-
-
-def publish(desk: SimpleNamespace, case_id: int, **edited: str) -> Any:
-    """Post the publish form as the moderator would: the proposal, with any edits."""
-    url = f"/staff/publication/{case_id}"
-    page = desk.moderator.get(url).get_data(as_text=True)
-    texts = {**proposed_texts(page), **edited}
-    data = {f"publish-{k}": v for k, v in texts.items()}
-    data["publish-csrf_token"] = dict(CSRF.findall(page))["publish-csrf_token"]
-    return desk.moderator.post(url, data=data)
-
-
-def published(desk: SimpleNamespace, case_id: int, **edited: str) -> int:
-    """Publish and return the publication's id, from the redirect to its wall page."""
-    response = publish(desk, case_id, **edited)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    found = re.search(r"/wall/(\d+)$", response.headers["Location"])
-    assert found, response.headers["Location"]
-    return int(found.group(1))
-
-
-def decide(desk: SimpleNamespace, case_id: int, verb: str, reason: str) -> Any:
-    token = tokens(desk.moderator, f"/staff/publication/{case_id}")[f"{verb}-csrf_token"]
-    return desk.moderator.post(f"/staff/publication/{case_id}/{verb}",
-                               data={f"{verb}-reason": reason, f"{verb}-csrf_token": token})
-
-
-def events(session: Any, case_id: int, action: Action) -> list[CaseEvent]:
-    session.rollback()
-    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
-                                                   CaseEvent.action == action)).all()
-
-
-def wall_ids(client: Any, url: str = "/wall") -> list[int]:
-    return [int(i) for i in re.findall(r'<h3><a href="/wall/(\d+)">',
-                                       client.get(url).get_data(as_text=True))]
-
-
-def api_ids(client: Any, q: str) -> list[int]:
-    response = client.get("/api/search", query_string={"q": q})
-    assert response.status_code == 200
-    return [r["id"] for r in response.get_json()["results"]]
-
-
-def feed_ids(client: Any) -> list[int]:
-    feed = client.get("/feeds/wall.atom").get_data(as_text=True)
-    return [int(i) for i in re.findall(r"<id>[^<]*/wall/(\d+)</id>", feed)]
-
-
-def indexed_ids(app: Any) -> set[int]:
-    ix = whoosh_index.open_dir(app.config["SEARCH_INDEX_DIR"])
-    with ix.reader() as reader:
-        return {int(doc["id"]) for doc in reader.all_stored_fields()}
-
-
-def leaks(text: str) -> list[str]:
-    return [value for value in PII if value in text]
+# --- arranging (the desk fixture: tests/wall/conftest.py) --------------------------------
 
 
 # --- the queue and the proposed redaction ------------------------------------------------
@@ -346,7 +226,8 @@ def test_withdrawal_removes_the_item_from_every_public_place_at_once(desk, clien
     assert pub_id in api_ids(client, "渗水")
     assert pub_id in [r["id"] for r in client.get(similar).get_json()["results"]]
 
-    response = decide(desk, case.id, "withdraw", "市民来电要求撤回公开")
+    admin = desk.signed_in("admin", Role.ADMIN)  # at once (four eyes: test_publication_history)
+    response = decide(desk, case.id, "withdraw", "市民来电要求撤回公开", staff=admin)
     assert response.status_code == 303
 
     assert pub_id not in wall_ids(client)
@@ -360,7 +241,7 @@ def test_withdrawal_removes_the_item_from_every_public_place_at_once(desk, clien
 
     withdrawals = events(desk.session, case.id, Action.WITHDRAW)
     assert [e.note for e in withdrawals] == ["市民来电要求撤回公开"]
-    assert withdrawals[0].actor_id == desk.moderator_id
+    assert withdrawals[0].actor_id == desk.ids["admin"]
     assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
     case = desk.session.get(Case, case.id)
     assert case.status == Status.REPLIED
@@ -373,9 +254,11 @@ def test_withdrawal_without_a_reason_changes_nothing(desk, client):
     case = replied_case(desk)
     pub_id = published(desk, case.id)
 
-    response = decide(desk, case.id, "withdraw", "")
+    response = decide(desk, case.id, "withdraw", "", staff=desk.signed_in("admin", Role.ADMIN))
 
-    assert response.status_code == 303
+    assert response.status_code == 400
+    assert re.search(r'id="withdraw-reason-error">\s*<li>请填写理由</li>',
+                     response.get_data(as_text=True))
     assert pub_id in wall_ids(client)
     assert events(desk.session, case.id, Action.WITHDRAW) == []
 
@@ -399,10 +282,14 @@ def test_refusing_keeps_the_case_off_the_wall_and_out_of_the_queue(desk, client)
 
 # --- who may moderate --------------------------------------------------------------------
 
-def test_staff_without_the_moderator_role_get_403_on_every_moderation_route(desk, client):
+def test_staff_who_neither_moderate_nor_administer_get_403_on_every_moderation_route(
+        desk, client):
     case = replied_case(desk)
     pub_id = published(desk, case.id)
-    make_staff(desk.session, "busy", Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN,
+    proposed = change(desk.moderator, case.id, "edit", "标题有误", title="幸福里小区楼上渗水")
+    assert proposed.status_code == 303
+    proposal = desk.session.scalars(select(ChangeProposal.id)).one()
+    make_staff(desk.session, "busy", Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR,
                department=desk.department)
     other = desk.app.test_client()
     assert login(other, "busy").status_code == 303
@@ -414,14 +301,19 @@ def test_staff_without_the_moderator_role_get_403_on_every_moderation_route(desk
     assert other.post(base, data={"publish-title": "改过的标题", "publish-letter": "改过的来信内容。。。",
                                   "publish-reply": "改过的答复内容。。。",
                                   "publish-csrf_token": token}).status_code == 403
-    for verb in ("refuse", "withdraw"):
-        assert other.post(f"{base}/{verb}", data={f"{verb}-reason": "无权操作",
-                                                  f"{verb}-csrf_token": token}).status_code == 403
+    pending = f"/staff/publication/proposals/{proposal}"
+    for url, form in ((f"{base}/refuse", "refuse"), (f"{base}/withdraw", "withdraw"),
+                      (f"{base}/edit", "change"), (f"{base}/republish", "change"),
+                      (f"{pending}/approve", "approve"), (f"{pending}/reject", "reject")):
+        assert other.post(url, data={f"{form}-reason": "无权操作",
+                                     f"{form}-csrf_token": token}).status_code == 403, url
 
     anonymous = desk.app.test_client()
     assert anonymous.get(base).status_code in (302, 303)
     assert pub_id in wall_ids(client)
     assert events(desk.session, case.id, Action.WITHDRAW) == []
+    assert events(desk.session, case.id, Action.APPROVE_CHANGE) == []
+    assert events(desk.session, case.id, Action.REJECT_CHANGE) == []
     assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
 
 
@@ -429,17 +321,20 @@ def test_editing_a_published_item_updates_the_wall_and_search(desk, client):
     case = replied_case(desk)
     pub_id = published(desk, case.id)
     assert pub_id in api_ids(client, "消防通道")
+    admin = desk.signed_in("admin", Role.ADMIN)  # at once (four eyes: test_publication_history)
 
-    again = published(desk, case.id, title="幸福里小区楼上渗水问题",
+    response = change(admin, case.id, "edit", "删去与诉求无关的内容",
+                      title="幸福里小区楼上渗水问题",
                       letter="幸福里小区楼上卫生间渗水严重，墙面发霉，请相关部门处理。",
                       reply=f"经核查，渗水系供水管道老化所致，已维修。来信人{NAME}已确认。")
 
-    assert again == pub_id
+    assert response.status_code == 303
     page = client.get(f"/wall/{pub_id}").get_data(as_text=True)
     assert "幸福里小区楼上渗水问题" in page and leaks(page) == []
     assert pub_id not in api_ids(client, "消防通道")  # the old letter is out of the index
     assert pub_id in api_ids(client, "发霉")
-    assert len(events(desk.session, case.id, Action.PUBLISH)) == 2
+    assert len(events(desk.session, case.id, Action.PUBLISH)) == 1
+    assert len(events(desk.session, case.id, Action.EDIT_PUBLICATION)) == 1
     assert desk.session.scalars(select(SearchOutbox.op).where(
         SearchOutbox.publication_id == pub_id)).all() == ["index", "index"]
 
@@ -458,11 +353,12 @@ def test_the_place_is_public_only_as_the_moderator_lets_it_be(desk, client):
     [request] = client.get(f"/open311/v2/requests/{case.id}.json").get_json()
     assert request["address"] == "幸福里小区*幢*单元***室"
 
-    published(desk, case.id, address=f"{NAME}家，幸福里小区{ROOM}")
+    admin = desk.signed_in("admin", Role.ADMIN)
+    change(admin, case.id, "edit", "地点写得更清楚", address=f"{NAME}家，幸福里小区{ROOM}")
     desk.session.rollback()
     assert desk.session.get(Publication, pub_id).address == "赵某家，幸福里小区*幢*单元***室"
 
-    published(desk, case.id, address="")
+    change(admin, case.id, "edit", "地点不公开", address="")
     assert client.get("/api/wall.json").get_json()["results"][0]["address"] is None
     assert "address" not in client.get(f"/open311/v2/requests/{case.id}.json").get_json()[0]
 
