@@ -30,7 +30,7 @@ from portal.cases.workflow import Actor, Channel, Kind
 from portal.db import Base, alembic_config, db
 from portal.open311.models import Datatype, ServiceAttribute
 from portal.search.index import SearchIndex
-from tests.helpers import TEST_PII_KEY
+from tests.helpers import TEST_PII_KEY, postgres_database
 from tests.helpers.archive import ARCHIVE, write_archive
 from tests.helpers.open311 import Citizen, City, every_stage, letter_of, options
 
@@ -53,7 +53,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     from alembic import command
 
     if request.param == "postgresql":
-        url = os.environ["TEST_DATABASE_URL"]
+        url = postgres_database()
         _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"

@@ -17,7 +17,6 @@ from alembic.script import ScriptDirectory
 from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import column, create_engine, inspect, select, table, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from portal.cases.models import Case
 from portal.db import Base, alembic_config, db, upgrade_database
 from portal.notify.models import OutboundMail
 from portal.open311.models import Open311Request
+from tests.helpers import postgres_database
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -41,18 +41,13 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    server = make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"{server.database}_migrations"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    url = postgres_database("migrations")
+    engine = create_engine(url)
+    with engine.begin() as conn:  # left by an earlier test: start empty
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url
 
 
 def schema_of(url: str) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ Test modules import from here, never from each other or from a conftest file."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,8 @@ from typing import Any
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 _HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|submission_token|token)"[^>]*value="([^"]*)"')
@@ -154,3 +156,21 @@ SUGGESTION_URL = "/suggestions/new"
 
 
 TEST_PII_KEY = Fernet.generate_key().decode()  # one per run: apps and child processes share it
+
+
+def postgres_database(purpose: str = "") -> str:
+    """The URL of a PostgreSQL database of this test process's own, created if missing.
+
+    ``TEST_DATABASE_URL`` names the server and the base name; each xdist worker (and each
+    ``purpose``) gets a database of its own beside it, so workers never share tables.
+    """
+    server = make_url(os.environ["TEST_DATABASE_URL"])
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = "_".join(part for part in (server.database, worker, purpose) if part)
+    if name != server.database:
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
