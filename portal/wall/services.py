@@ -42,6 +42,7 @@ from .models import (
     VersionKind,
 )
 
+ALREADY_DECIDED = "该变更提议已由他人处理"
 
 @dataclass
 class Proposal:
@@ -206,15 +207,20 @@ def _settle(session: Session, proposal: ChangeProposal, actor: Actor, approved: 
         .where(ChangeProposal.id == proposal.id, ChangeProposal.decided_at.is_(None))
         .values(decided_by_id=actor.staff_id, decided_at=utcnow(), approved=approved))
     if result.rowcount != 1:
-        raise TransitionRefused("该变更提议已由他人处理")
+        raise TransitionRefused(ALREADY_DECIDED)
+
+
+def _undecided(proposal: ChangeProposal) -> Case:
+    """The proposal's case, while nobody has decided the proposal yet."""
+    if proposal.decided_at is not None:
+        raise TransitionRefused(ALREADY_DECIDED)
+    return proposal.publication.case
 
 
 def approve_change(session: Session, proposal: ChangeProposal, actor: Actor
                    ) -> PublicationVersion:
     """批准: the second pair of eyes (never the proposer's); the change is made now."""
-    case = proposal.publication.case
-    if proposal.decided_at is not None:
-        raise TransitionRefused("该变更提议已由他人处理")
+    case = _undecided(proposal)
     perform(session, case, Action.APPROVE_CHANGE, actor,
             note=f"{proposal.kind.action.label}：{proposal.reason}")
     _settle(session, proposal, actor, approved=True)
@@ -226,9 +232,7 @@ def reject_change(session: Session, proposal: ChangeProposal, actor: Actor, reas
                   ) -> None:
     """驳回: the proposal is dropped and the wall stays as it is; the proposer may take
     back their own proposal this way too."""
-    case = proposal.publication.case
-    if proposal.decided_at is not None:
-        raise TransitionRefused("该变更提议已由他人处理")
+    case = _undecided(proposal)
     perform(session, case, Action.REJECT_CHANGE, actor,
             note=f"{proposal.kind.action.label}：{redact(reason, case.citizen_names).text}")
     _settle(session, proposal, actor, approved=False)

@@ -13,10 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal.auth import totp, views
 from portal.auth.models import SecurityEvent, StaffUser
 from portal.cases.workflow import Role
-from tests.helpers import Clock, form_tokens, login, make_staff
+from tests.helpers import form_tokens, login, make_staff
 
 OLD = "correct horse battery staple"  # what tests.helpers.make_staff and login use
 NEW = "Lantern-orbit-cobalt-97"
@@ -253,13 +252,6 @@ def test_requiring_a_new_password_needs_the_csrf_token_and_an_admin(app, session
 
 SECRET = pyotp.random_base32()
 
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    manual = Clock()
-    monkeypatch.setattr(totp, "utcnow", manual)
-    monkeypatch.setattr(views, "utcnow", manual)
-    return manual
 
 
 @pytest.fixture

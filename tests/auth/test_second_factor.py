@@ -16,20 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from portal.auth import totp, views
+from portal.auth import totp
 from portal.auth.models import RecoveryCode, SecurityEvent, StaffUser
 from portal.cases.workflow import Role
-from tests.helpers import Clock, form_tokens, login, make_staff
+from tests.helpers import form_tokens, login, make_staff
 
 SECRET = pyotp.random_base32()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    manual = Clock()
-    monkeypatch.setattr(totp, "utcnow", manual)
-    monkeypatch.setattr(views, "utcnow", manual)
-    return manual
 
 
 @pytest.fixture
