@@ -118,6 +118,9 @@ class Config:
     MAX_CONTENT_LENGTH = 17 * 1024 * 1024  # 3 attachments of 5 MB plus the text
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     ATTACHMENT_MAX_COUNT = 3
+    # Hours in which a web letter whose text another address sent is held for an operator
+    # (docs/security.md A30).
+    DUPLICATE_HOLD_HOURS = _env_int("DUPLICATE_HOLD_HOURS", 24)
     # Seconds a tracking link in a mail opens the case without the phone digits: a mailbox
     # read by others, or a forwarded mail, should not show the case for long. The tracking
     # page (code + phone digits) mails a fresh one.

@@ -127,12 +127,14 @@ def half_written_cases(session: Session) -> list[str]:
                                     CaseEvent.action == Action.SUBMIT).exists())
     cases = session.scalar(select(func.count()).select_from(Case))
     contacts = session.scalar(select(func.count()).select_from(Contact))
-    events = session.scalar(select(func.count()).select_from(CaseEvent))
+    # One submission each; a copy from another address is also held (A30), a second event.
+    submits = session.scalar(select(func.count()).select_from(CaseEvent)
+                             .where(CaseEvent.action == Action.SUBMIT))
     problems = []
     if session.scalar(no_contact) or contacts != cases:
         problems.append(f"half-written: {cases} cases, {contacts} contacts")
-    if session.scalar(no_event) or events != cases:
-        problems.append(f"half-written: {cases} cases, {events} events")
+    if session.scalar(no_event) or submits != cases:
+        problems.append(f"half-written: {cases} cases, {submits} submit events")
     return problems
 
 
@@ -412,8 +414,9 @@ def test_a_garbage_tracking_link_sends_the_citizen_to_the_tracking_form(site, to
     quoted = quote_from_bytes(token, safe="")
     if not quoted:
         return  # "/track/" is another page
-    # 404 when the token holds a "/": the path is then no tracking link at all.
-    site.attack("GET", "/track/" + quoted, expect=(302, 404), redirect_to="/track")
+    # 404 when the token holds a "/": the path is then no tracking link at all; 308 when it
+    # starts with one: the router merges the doubled slash and redirects to that path.
+    site.attack("GET", "/track/" + quoted, expect=(302, 308, 404), redirect_to="/track")
 
 
 SIGNED_PAYLOADS = [5, None, True, 1e308, [], ["MB-2026-0000-0000-0000-0000"], {"code": "x"},

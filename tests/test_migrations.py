@@ -215,15 +215,19 @@ def _app_with_key(url: str, key: str) -> Flask:
 
 
 def _read_through_the_models(url: str) -> dict[str, Any]:
+    """The encrypted columns as the models read them: only those, since the models also
+    have the columns of the revisions after 0007."""
     engine = create_engine(url)
     with Session(engine) as orm:
-        case = orm.get_one(Case, 1)
-        mail = orm.scalars(select(OutboundMail)).one()
-        located = orm.scalars(select(Open311Request)).one()
-        found = {"cases.location": case.location,
+        def place(ident: int) -> str | None:
+            return orm.scalar(select(Case.location).where(Case.id == ident))
+
+        mail = orm.execute(select(*(getattr(OutboundMail, k) for k in MAIL))).one()
+        located = orm.execute(select(Open311Request.lat, Open311Request.long)).one()
+        found = {"cases.location": place(1),
                  **{f"outbound_mail.{k}": getattr(mail, k) for k in MAIL},
                  "open311_requests.lat": located.lat, "open311_requests.long": located.long,
-                 "cases.location without a place": orm.get_one(Case, 2).location}
+                 "cases.location without a place": place(2)}
     engine.dispose()
     return found
 
@@ -378,3 +382,96 @@ def test_0008_gives_every_publication_its_history_and_downgrades(empty_database)
     engine.dispose()
     with pytest.raises(IntegrityError):  # and gone again
         _event(empty_database, "approve_change")
+
+
+# --- 0009: the content fingerprint and held copies --------------------------------------------
+
+def _letter_at(url: str, revision: str, ident: int, status: str, *steps: tuple[str, str | None,
+                                                                                  str]) -> None:
+    """At ``revision``: case ``ident`` in ``status``, with its events (action, from, to)."""
+    command.upgrade(alembic_config(url), revision)
+    now = dt.datetime(2026, 12, 10, 2, 0)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO cases (id, tracking_code, channel, kind, status, title, content,"
+            " consent_publish, reopen_count, submitted_at, updated_at) VALUES (:id, :code,"
+            " 'mailbox', 'complaint', :status, '人民路夜间施工噪音扰民', '工地每晚十一点后仍在施工',"
+            " :no, 0, :now, :now)"),
+            {"id": ident, "code": f"MB-2026-{ident}", "status": status, "no": False, "now": now})
+        for action, source, target in steps:
+            conn.execute(text(
+                "INSERT INTO case_events (case_id, action, from_status, to_status, actor_role,"
+                " is_public, created_at) VALUES (:id, :action, :source, :target, 'system',"
+                " :no, :now)"),
+                {"id": ident, "action": action, "source": source, "target": target, "no": False,
+                 "now": now})
+    engine.dispose()
+
+
+def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def _allowed(url: str, sql: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+        return True
+    except IntegrityError:
+        return False
+    finally:
+        engine.dispose()
+
+
+HOLD_RELEASE_ACCEPT = [("submit", None, "submitted"), ("hold", "submitted", "held"),
+                       ("release", "held", "submitted"), ("accept", "submitted", "accepted")]
+HELD_WITH_A_NOTE = [("submit", None, "submitted"), ("hold", "submitted", "held"),
+                    ("note", "held", "held")]
+HELD_THEN_DECLINED = [("submit", None, "submitted"), ("hold", "submitted", "held"),
+                      ("decline", "held", "declined")]
+
+
+def test_0009_adds_the_fingerprint_and_held_copies_and_downgrades_them_to_submitted(
+        empty_database):
+    _letter_at(empty_database, "0008", 1, "submitted", ("submit", None, "submitted"))
+
+    command.upgrade(alembic_config(empty_database), "0009")
+
+    assert _rows(empty_database, "SELECT content_fingerprint FROM cases") == [(None,)]
+    engine = create_engine(empty_database)
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("cases")}
+    engine.dispose()
+    assert indexes["ix_cases_content_fingerprint"] == ["content_fingerprint"]
+    assert _allowed(empty_database, "UPDATE cases SET content_fingerprint = 'f' WHERE id = 1")
+    assert not _allowed(empty_database, "UPDATE cases SET title = ''")  # the others stay
+    _letter_at(empty_database, "0009", 2, "accepted", *HOLD_RELEASE_ACCEPT)
+    _letter_at(empty_database, "0009", 3, "held", *HELD_WITH_A_NOTE)
+    _letter_at(empty_database, "0009", 4, "declined", *HELD_THEN_DECLINED)
+
+    command.downgrade(alembic_config(empty_database), "0008")
+
+    assert "content_fingerprint" not in schema_of(empty_database)["cases"]
+    assert _rows(empty_database, "SELECT id, status FROM cases ORDER BY id") == [
+        (1, "submitted"), (2, "accepted"), (3, "submitted"), (4, "declined")]
+    # The trail still runs from each state to the next, without the steps 0008 cannot hold.
+    assert _rows(empty_database, "SELECT case_id, action, from_status, to_status"
+                                 " FROM case_events ORDER BY id") == [
+        (1, "submit", None, "submitted"),
+        (2, "submit", None, "submitted"), (2, "accept", "submitted", "accepted"),
+        (3, "submit", None, "submitted"), (3, "note", "submitted", "submitted"),
+        (4, "submit", None, "submitted"), (4, "decline", "submitted", "declined")]
+    assert not _allowed(empty_database, "UPDATE cases SET status = 'held' WHERE id = 1")
+    for refused in ("UPDATE case_events SET from_status = 'held'",
+                    "UPDATE case_events SET to_status = 'held'",
+                    "UPDATE case_events SET action = 'release'"):
+        assert not _allowed(empty_database, refused), refused
+
+    command.upgrade(alembic_config(empty_database), "0009")  # and up again
+    assert _allowed(empty_database, "UPDATE cases SET status = 'held' WHERE id = 1")

@@ -10,9 +10,10 @@ whoever published it last (its latest ``publish`` event), at ``published_at``. A
 withdrawn one gets a second, ``withdrawn`` version, by whoever withdrew it and for the
 reason they gave.
 
-The CHECK on ``case_events.action`` is rewritten from the workflow's ``Action`` list
-(less this revision's actions on the way down) rather than from a list written here, so
-that it keeps whatever actions the revisions before this one allowed.
+The CHECK on ``case_events.action`` is rewritten from the lists below. (It was first
+written from the workflow's ``Action``, which later revisions extend: the lists are the
+values ``Action`` had at this revision, so that a database at 0008 allows the same actions
+whichever code migrated it.)
 """
 
 from collections.abc import Sequence
@@ -21,15 +22,18 @@ import sqlalchemy as sa
 from alembic import op
 
 import portal.db
-from portal.cases.workflow import Action
 
 revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-NEW_ACTIONS = [Action.EDIT_PUBLICATION, Action.REPUBLISH, Action.PROPOSE_CHANGE,
-               Action.APPROVE_CHANGE, Action.REJECT_CHANGE]
+ACTIONS = ['submit', 'accept', 'decline', 'assign', 'transfer', 'return', 'answer', 'reply',
+           'follow_up', 'close', 'reopen', 'opinion', 'send_back', 'urge', 'request_extension',
+           'decide_extension', 'supervise', 'merge', 'note', 'publish', 'refuse_publication',
+           'withdraw', 'import', 'purge']
+NEW_ACTIONS = ['edit_publication', 'republish', 'propose_change', 'approve_change',
+               'reject_change']
 KINDS = ('published', 'edited', 'withdrawn', 'republished')
 TEXTS = ('title', 'letter', 'reply', 'address', 'citizen_label')
 
@@ -119,12 +123,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_publication_proposals_publication_id'), ['publication_id'], unique=False)
         batch_op.create_index('uq_publication_proposals_pending', ['publication_id'], unique=True, sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
     _backfill()
-    _allow_actions([a.value for a in Action])
+    _allow_actions(ACTIONS + NEW_ACTIONS)
 
 
 def downgrade() -> None:
-    op.execute(case_events.delete().where(case_events.c.action.in_([a.value for a in NEW_ACTIONS])))
-    _allow_actions([a.value for a in Action if a not in NEW_ACTIONS])
+    op.execute(case_events.delete().where(case_events.c.action.in_(NEW_ACTIONS)))
+    _allow_actions(ACTIONS)
     with op.batch_alter_table('publication_proposals', schema=None) as batch_op:
         batch_op.drop_index('uq_publication_proposals_pending', sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_publication_proposals_publication_id'))

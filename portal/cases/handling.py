@@ -70,6 +70,12 @@ def accept_case(session: Session, case: Case, actor: Actor) -> CaseEvent:
     return event
 
 
+def release_case(session: Session, case: Case, actor: Actor) -> CaseEvent:
+    """确认为新诉求: a held letter is a matter of its own after all; it waits for acceptance
+    like any other, and whoever accepts it owns it."""
+    return perform(session, case, Action.RELEASE, actor)
+
+
 def decline_case(session: Session, case: Case, actor: Actor, reason: str, detail: str
                  ) -> CaseEvent:
     """不予受理, with a reason from the list; the citizen is told why."""

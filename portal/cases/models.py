@@ -100,6 +100,9 @@ class Case(Base):
     adoption: Mapped[Adoption | None] = mapped_column(enum_column(Adoption, "adoption"))
     # The hidden token of the form that created the case: a double click submits once.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of the title and letter, spacing and punctuation aside (cases/duplicates.py);
+    # None for cases written before migration 0009 and for imported replies.
+    content_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
 
     # Handling, set only by the workflow services.
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)

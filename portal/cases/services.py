@@ -20,6 +20,7 @@ from portal.notify.models import OutboundMail
 from portal.notify.outbox import queue_mail
 
 from .attachments import PreparedUpload, store_upload
+from .duplicates import content_fingerprint, copied_from_elsewhere
 from .models import Attachment, Case, CaseEvent, Contact
 from .tracking import new_tracking_code, tracking_link_url
 from .workflow import (
@@ -28,6 +29,7 @@ from .workflow import (
     Actor,
     Channel,
     Kind,
+    Role,
     TransitionRefused,
     acting_role,
     refusal,
@@ -78,6 +80,9 @@ def perform(session: Session, case: Case, action: Action, actor: Actor,
     role = acting_role(action, case, actor)
     assert role is not None
     target = transition.target_from(case.status)
+    # The system has no address of its own; the request's is a citizen's, which the rules
+    # for citizens' addresses (the purge, A33's export) know only on the citizen's steps.
+    from_request = has_request_context()
     event = CaseEvent(
         action=action,
         from_status=case.status,
@@ -87,8 +92,8 @@ def perform(session: Session, case: Case, action: Action, actor: Actor,
         department_id=case.department_id,
         note=note,
         is_public=transition.public,
-        ip_address=request.remote_addr if has_request_context() else None,
-        request_id=request_id() if has_request_context() else None,
+        ip_address=request.remote_addr if from_request and role is not Role.SYSTEM else None,
+        request_id=request_id() if from_request else None,
     )
     case.status = target
     case.updated_at = utcnow()
@@ -102,7 +107,11 @@ def find_by_submission_token(session: Session, token: str) -> Case | None:
 
 
 def submit_case(session: Session, submission: Submission, actor: Actor) -> Case:
-    """Create a case from a submission: attachments on disk, audit event, confirmation mail."""
+    """Create a case from a submission: attachments on disk, audit event, confirmation mail.
+
+    A web letter whose text another address sent within ``DUPLICATE_HOLD_HOURS`` is held
+    for an operator (A30); its citizen is told, as any other, that it was received.
+    """
     contact = submission.contact
     case = Case(
         tracking_code=new_tracking_code(submission.channel, local_today().year),
@@ -117,6 +126,7 @@ def submit_case(session: Session, submission: Submission, actor: Actor) -> Case:
         campaign_id=submission.campaign_id,
         consent_publish=submission.consent_publish,
         submission_token=submission.submission_token,
+        content_fingerprint=content_fingerprint(submission.title, submission.content),
         contact=Contact(
             name=contact.name or None,
             salutation=contact.salutation or None,
@@ -135,7 +145,9 @@ def submit_case(session: Session, submission: Submission, actor: Actor) -> Case:
                 storage_key=store_upload(session, upload),
             )
         )
-    perform(session, case, Action.SUBMIT, actor)
+    submitted = perform(session, case, Action.SUBMIT, actor)
+    if copied_from_elsewhere(session, case, submitted.ip_address):
+        perform(session, case, Action.HOLD, Actor.system())
     if case.contact and case.contact.email:
         queue_mail(
             session,

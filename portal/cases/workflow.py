@@ -49,6 +49,7 @@ class Kind(LabelledEnum):
 
 class Status(LabelledEnum):
     SUBMITTED = ("submitted", "待受理")
+    HELD = ("held", "待核实")  # the same letter from another address: an operator checks it
     ACCEPTED = ("accepted", "已受理")
     DECLINED = ("declined", "不予受理")
     ASSIGNED = ("assigned", "办理中")
@@ -88,6 +89,8 @@ class Role(LabelledEnum):
 
 class Action(LabelledEnum):
     SUBMIT = ("submit", "提交")
+    HOLD = ("hold", "疑似重复待核实")
+    RELEASE = ("release", "确认为新诉求")
     ACCEPT = ("accept", "受理")
     DECLINE = ("decline", "不予受理")
     ASSIGN = ("assign", "交办")
@@ -315,14 +318,19 @@ TRANSITIONS: dict[Action, Transition] = {
     for t in (
         _t(A.SUBMIT, {None}, S.SUBMITTED, {R.CITIZEN, R.OPERATOR}, SC.ANY,
            "您的诉求已提交，等待受理"),
+        # The same letter again from another address (SECURITY A30): held, in the same
+        # transaction as its submission, until an operator releases, merges or declines it.
+        # The citizen's page says no more than that it is being checked.
+        _t(A.HOLD, {S.SUBMITTED}, S.HELD, {R.SYSTEM}, SC.ANY, "已收到，正在核实"),
         _t(A.IMPORT, {None}, S.CLOSED, {R.SYSTEM}, SC.ANY, None),  # archived, already closed
         # Retention (SECURITY A26), or the citizen's own request (A27): the contact data
         # of an ended case goes; the status stays.
         _t(A.PURGE, {S.CLOSED, S.DECLINED}, None, {R.SYSTEM, R.CITIZEN}, SC.ANY, None,
            _not_purged),
         _t(A.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, {R.OPERATOR}, SC.ANY, "已受理，正在安排承办单位"),
-        _t(A.DECLINE, {S.SUBMITTED}, S.DECLINED, {R.OPERATOR}, SC.ANY, "不予受理"),
-        _t(A.MERGE, {S.SUBMITTED, S.ACCEPTED}, S.CLOSED, OWNERS, SC.OWNER,
+        _t(A.RELEASE, {S.HELD}, S.SUBMITTED, {R.OPERATOR}, SC.ANY, "已核实，等待受理"),
+        _t(A.DECLINE, {S.SUBMITTED, S.HELD}, S.DECLINED, {R.OPERATOR}, SC.ANY, "不予受理"),
+        _t(A.MERGE, {S.SUBMITTED, S.HELD, S.ACCEPTED}, S.CLOSED, OWNERS, SC.OWNER,
            "与相同诉求合并办理，答复将一并告知您"),
         _t(A.ASSIGN, {S.ACCEPTED}, S.ASSIGNED, OWNERS, SC.OWNER, "已交承办单位办理"),
         _t(A.TRANSFER, {S.ASSIGNED}, S.ASSIGNED, OWNERS, SC.OWNER, "已转交其他承办单位办理"),
@@ -413,7 +421,7 @@ def allowed_actions(case: CaseState, actor: Actor) -> list[Action]:
     return [a for a in TRANSITIONS if refusal(a, case, actor) is None]
 
 
-OPEN_STATUSES = frozenset({S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.ANSWERED})
+OPEN_STATUSES = frozenset({S.SUBMITTED, S.HELD, S.ACCEPTED, S.ASSIGNED, S.ANSWERED})
 
 
 class TransitionRefused(Exception):

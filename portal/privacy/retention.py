@@ -71,6 +71,7 @@ def purge_cases(session: Session, case_ids: list[int], now: dt.datetime,
         if case.contact is not None:
             case.contact.name = case.contact.phone = case.contact.email = None
         case.location = None
+        case.content_fingerprint = None  # taken from the letter as written, before redaction
         discard_attachments(session, list(case.attachments))  # photos show people, plates
         case.personal_data_purged_at = now
     for row in session.scalars(select(Open311Request)

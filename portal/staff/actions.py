@@ -103,6 +103,8 @@ class ActionSpec:
 SPECS: dict[Action, ActionSpec] = {s.action: s for s in (
     ActionSpec(Action.ACCEPT, f.ConfirmForm, lambda s, c, a, _: h.accept_case(s, c, a),
                "受理（由我负责到底）", primary=True),
+    ActionSpec(Action.RELEASE, f.ConfirmForm, lambda s, c, a, _: h.release_case(s, c, a),
+               "确认为新诉求（转入待受理）"),
     ActionSpec(Action.DECLINE, f.DeclineForm,
                lambda s, c, a, form: h.decline_case(s, c, a, form.reason.data,
                                                     form.detail.data), "不予受理"),

@@ -15,7 +15,7 @@ from portal.cases.attachments import attachment_root
 from portal.cases.deadlines import missing_schedule_warning, working_days_left
 from portal.cases.handling import staff_actor
 from portal.cases.models import Attachment, CannedReply, Case, CaseEvent
-from portal.cases.workflow import Action, Role, allowed_actions
+from portal.cases.workflow import Action, Role, Status, allowed_actions
 from portal.clock import local_today
 from portal.csvexport import csv_response
 from portal.db import db
@@ -26,7 +26,7 @@ from portal.wall.search import related_replies
 from .actions import SPECS, build_form, committed
 from .guard import protect
 from .identity import contact_for_viewer, for_viewer, viewer_fields
-from .queries import case_for_staff
+from .queries import case_for_staff, copies_before
 
 bp = protect(Blueprint("staff_cases", __name__, url_prefix="/staff/cases"))
 
@@ -67,6 +67,8 @@ def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 
         "staff/case.html", case=case, fields=viewer_fields(case), contact=contact,
         forms=forms, specs=SPECS, canned=canned,
         knowledge=_similar_replies(case) if answering else [],
+        copies=copies_before(db.session, current_user, case)
+        if case.status is Status.HELD else None,
         days_left=working_days_left(db.session, today, case.due_on) if case.due_on else None,
         overdue=case.is_overdue(today), warning=missing_schedule_warning(db.session, today),
     ), status

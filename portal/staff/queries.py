@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session
 
 from portal.auth.models import StaffUser
+from portal.cases.duplicates import earlier_copies
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
 from portal.cases.workflow import Action, ExtensionStatus, Role, Status
 from portal.clock import city_zone
@@ -61,6 +62,8 @@ _ALL_STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.HANDLER, Role.ADMIN
 
 QUEUES = [
     Queue("new", "待受理", _OPERATORS, lambda u, d: Case.status == Status.SUBMITTED),
+    # Held as a copy from another address (A30): apart from 待受理 until released.
+    Queue("held", "疑似重复", _OPERATORS, lambda u, d: Case.status == Status.HELD),
     Queue("mine", "我受理的", frozenset({Role.OPERATOR}),
           lambda u, d: and_(Case.owner_id == u.id, Case.status.not_in([Status.CLOSED,
                                                                        Status.DECLINED]))),
@@ -159,6 +162,18 @@ def _searched_text(user: StaffUser, case: Case) -> list[str]:
     fields = fields_for(user, case)
     return [as_read(getattr(case, name), case, Field.LETTER, fields) or ""
             for name in SEARCHED]
+
+
+def copies_before(session: Session, user: StaffUser, case: Case) -> list[Case]:
+    """The cases with ``case``'s text that came in before it and that ``user`` may see.
+
+    Not those whose letter ``user``'s department reads masked (A33): the match would tell
+    them what it says.
+    """
+    return list(session.scalars(
+        select(Case).where(earlier_copies(case), visible_to(user),
+                           ~hidden_clause(user.department_id))
+        .order_by(Case.submitted_at, Case.id)))
 
 
 def queue_counts(session: Session, user: StaffUser, today: dt.date) -> dict[str, int]:

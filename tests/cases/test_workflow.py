@@ -68,8 +68,10 @@ STAFF_PERSONAS = [p for p in PERSONAS if p not in ("citizen", "system")]
 # --- the expected table, by hand -------------------------------------------------------------
 #
 # submitted ─accept─▶ accepted ─assign─▶ assigned ─answer─▶ answered ─reply─▶ replied ─follow_up─▶ closed
-#     │                  │  └──reply (answered on the spot)──────────────────────▲           │
-#     └─decline─▶ declined                 ◀─return/transfer─┘                    unsatisfied ─reopen─▶ assigned
+#  ▲  │                  │  └──reply (answered on the spot)──────────────────────▲           │
+#  │  ├─decline─▶ declined                 ◀─return/transfer─┘                    unsatisfied ─reopen─▶ assigned
+#  │  └─hold─▶ held ─decline─▶ declined, ─merge─▶ closed   (the same letter from another address)
+#  └──release───┘
 
 OWNERS = {"owner", "supervisor"}  # the case's owner, or a supervisor standing in
 OPERATORS = {"owner", "operator"}  # any intake operator
@@ -90,11 +92,16 @@ class Row:
 EXPECTED: dict[Action, Row] = {
     # A citizen writes in; an operator types in a hotline call or a community visit.
     A.SUBMIT: Row({None}, S.SUBMITTED, {"citizen"} | OPERATORS, public=True),
+    # The same letter again from another address within the hold window: the system holds
+    # it at once, and the citizen's page says it was received and is being checked ...
+    A.HOLD: Row({S.SUBMITTED}, S.HELD, {"system"}, public=True),
+    # ... until an operator finds it is a matter of its own (or merges or declines it).
+    A.RELEASE: Row({S.HELD}, S.SUBMITTED, OPERATORS, public=True),
     # Intake: any operator; whoever accepts becomes the owner.
     A.ACCEPT: Row({S.SUBMITTED}, S.ACCEPTED, OPERATORS, public=True),
-    A.DECLINE: Row({S.SUBMITTED}, S.DECLINED, OPERATORS, public=True),
+    A.DECLINE: Row({S.SUBMITTED, S.HELD}, S.DECLINED, OPERATORS, public=True),
     # 并案: a duplicate joins another case before it goes out to a department.
-    A.MERGE: Row({S.SUBMITTED, S.ACCEPTED}, S.CLOSED, OWNERS, public=True),
+    A.MERGE: Row({S.SUBMITTED, S.HELD, S.ACCEPTED}, S.CLOSED, OWNERS, public=True),
     A.ASSIGN: Row({S.ACCEPTED}, S.ASSIGNED, OWNERS, public=True),
     A.TRANSFER: Row({S.ASSIGNED}, S.ASSIGNED, OWNERS, public=True),
     # The lead department sends a misrouted case back, or drafts the answer.
@@ -309,6 +316,9 @@ def test_allowed_actions_for_typical_moments():
     assert allowed_actions(Facts(None, owner_id=None), Actor.citizen()) == [A.SUBMIT]
     assert set(allowed_actions(Facts(S.SUBMITTED, owner_id=None), actor_for("operator", staff))
                ) == {A.ACCEPT, A.DECLINE, A.MERGE, A.NOTE}
+    assert set(allowed_actions(Facts(S.HELD, owner_id=None), actor_for("operator", staff))
+               ) == {A.RELEASE, A.DECLINE, A.MERGE, A.NOTE}
+    assert allowed_actions(Facts(S.SUBMITTED, owner_id=None), Actor.system()) == [A.HOLD]
     assert allowed_actions(Facts(S.ASSIGNED), Actor.citizen()) == []
     assert set(allowed_actions(Facts(S.ASSIGNED), actor_for("lead_handler", staff))) == {
         A.RETURN, A.ANSWER, A.REQUEST_EXTENSION, A.NOTE}
@@ -405,6 +415,7 @@ def test_every_member_has_its_own_chinese_label(enum_cls):
 
 GLOSSARY = [  # docs/architecture.md's word list
     (Status.SUBMITTED, "待受理"),
+    (Status.HELD, "待核实"),
     (Channel.MAILBOX, "市长信箱"),
     (Channel.SUGGESTION, "人民建议征集"),
     (Kind.COMPLAINT, "投诉"),

@@ -27,7 +27,8 @@ from tests.helpers.open311 import (
 )
 
 STATUS_TABLE = [
-    (Status.SUBMITTED, "open"), (Status.ACCEPTED, "open"), (Status.ASSIGNED, "open"),
+    (Status.SUBMITTED, "open"), (Status.HELD, "open"), (Status.ACCEPTED, "open"),
+    (Status.ASSIGNED, "open"),
     (Status.ANSWERED, "open"), (Status.REPLIED, "closed"), (Status.CLOSED, "closed"),
     (Status.DECLINED, "closed"),
 ]

@@ -48,6 +48,7 @@ def test_ended_cases_lose_personal_data_once_the_retention_period_is_over(sessio
         contact = case.contact
         if stage in ENDED:
             assert (contact.name, contact.phone, contact.email, case.location) == (None,) * 4
+            assert case.content_fingerprint is None  # it was taken from the letter as written
             assert case.personal_data_purged_at is not None
             assert case.title and case.status  # the case itself stays
         else:

@@ -171,6 +171,7 @@ SEES_UNASSIGNED = {"operator", "op2", "supervisor", "admin"}
 MATRIX: list[tuple[str, str, set[str], int]] = [
     ("GET", "/staff/", EVERYONE, 0),
     ("GET", "/staff/queues/new", OPERATORS, 404),
+    ("GET", "/staff/queues/held", OPERATORS, 404),
     ("GET", "/staff/queues/mine", {"operator", "op2"}, 404),
     ("GET", "/staff/queues/department", HANDLERS, 404),
     ("GET", "/staff/queues/due_soon", ALL_QUEUES | {"op2"}, 404),

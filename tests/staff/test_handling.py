@@ -29,7 +29,7 @@ from portal.cases import handling as h
 from portal.cases.deadlines import due_date, working_days_for
 from portal.cases.limits import DECLINE_REASONS
 from portal.cases.models import Case, CaseEvent, Department
-from portal.cases.services import ContactData, Submission, submit_case
+from portal.cases.services import ContactData, Submission, perform, submit_case
 from portal.cases.workflow import (
     Action,
     Actor,
@@ -139,6 +139,15 @@ def submitted(w: World, channel: Channel = Channel.MAILBOX, email: str = CITIZEN
     return case
 
 
+def held(w: World) -> Case:
+    """A letter the system held as a copy from another address (tests/cases/test_duplicates.py
+    holds one through the forms)."""
+    case = submitted(w)
+    perform(w.session, case, A.HOLD, Actor.system())
+    w.session.commit()
+    return case
+
+
 def accepted(w: World, **kw: Any) -> Case:
     case = submitted(w, **kw)
     h.accept_case(w.session, case, w.actor("op"))
@@ -207,6 +216,11 @@ def check_decline(o: Outcome) -> None:
     assert o.case.owner_id == o.w.staff["op"].id
     assert o.event.note == f"{DECLINE_REASONS[0]}：已转交所在区处理"
     assert DECLINE_REASONS[0] in o.mails[0].body_text
+
+
+def check_release(o: Outcome) -> None:
+    assert o.case.owner_id is None  # whoever accepts it owns it (首问首办)
+    assert o.event.is_public
 
 
 def check_merge(o: Outcome) -> None:
@@ -352,6 +366,14 @@ TABLE = [
         Role.OPERATOR, ("citizen",), check_decline),
     Row("merge", A.MERGE, submitted, "op", lambda w, x: {"into": x["into"].tracking_code},
         S.CLOSED, S.SUBMITTED, Role.OPERATOR, (), check_merge,
+        extra=lambda w: {"into": accepted(w, email="first@example.com", title="和平路积水")}),
+    Row("release", A.RELEASE, held, "op", fixed(), S.SUBMITTED, S.HELD, Role.OPERATOR, (),
+        check_release),
+    Row("decline-held", A.DECLINE, held, "op",
+        fixed(reason=DECLINE_REASONS[0], detail="已转交所在区处理"), S.DECLINED, S.HELD,
+        Role.OPERATOR, ("citizen",), check_decline),
+    Row("merge-held", A.MERGE, held, "op", lambda w, x: {"into": x["into"].tracking_code},
+        S.CLOSED, S.HELD, Role.OPERATOR, (), check_merge,
         extra=lambda w: {"into": accepted(w, email="first@example.com", title="和平路积水")}),
     Row("assign-with-co-departments", A.ASSIGN, accepted, "op",
         lambda w, x: {"department": str(w.dept("lead").id),
