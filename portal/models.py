@@ -15,13 +15,14 @@ from portal.cases.models import (
     ExtensionRequest,
 )
 from portal.db import Base
+from portal.media.models import ColumnIssue, ColumnItem, MediaOutlet
 from portal.notify.models import OutboundMail
 from portal.open311.models import ApiClient, Open311Request, ServiceAttribute
 from portal.wall.models import ChangeProposal, Publication, PublicationVersion, SearchOutbox
 
 __all__ = [
     "ApiClient", "Attachment", "Base", "CalendarDay", "Campaign", "CannedReply", "Case",
-    "CaseEvent", "Category", "ChangeProposal", "CoHandling", "Contact", "Department",
-    "ExtensionRequest", "Open311Request", "OutboundMail", "Publication", "PublicationVersion",
+    "CaseEvent", "Category", "ChangeProposal", "CoHandling", "ColumnIssue", "ColumnItem",
+    "Contact", "Department", "ExtensionRequest", "MediaOutlet", "Open311Request", "OutboundMail", "Publication", "PublicationVersion",
     "SearchOutbox", "SecurityEvent", "ServiceAttribute", "StaffRole", "StaffUser",
 ]
