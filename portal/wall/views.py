@@ -9,6 +9,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal.db import db, utcnow
+from portal.media.queries import appearances
 from portal.pagination import Page, paginate
 from portal.search.index import SearchUnavailable
 from portal.urls import external_url
@@ -32,7 +33,8 @@ def index() -> Any:
     filters = WallFilters.from_args(request.args)
     page = paginate(db.session, wall_query(filters), _page_number(), PER_PAGE)
     return render_template("wall/index.html", page=page, filters=filters,
-                           facets=facet_options(db.session), args=_args())
+                           facets=facet_options(db.session), args=_args(),
+                           carried=appearances(db.session, [p.id for p in page.items]))
 
 
 def _args() -> dict[str, str]:
@@ -46,7 +48,8 @@ def detail(publication_id: int) -> Any:
     if pub is None or not pub.is_public:
         abort(404)
     related = related_replies(f"{pub.title} {pub.letter[:200]}", exclude_id=pub.id)
-    return render_template("wall/detail.html", pub=pub, related=related)
+    return render_template("wall/detail.html", pub=pub, related=related,
+                           carried=appearances(db.session, [pub.id] + [p.id for p in related]))
 
 
 @bp.route("/search")
@@ -68,7 +71,9 @@ def search() -> Any:
     page = Page(rows, total, page_no, PER_PAGE)
     return render_template("wall/search.html", q=text, page=page,
                            filters=filters, facets=facet_options(db.session), newest=newest,
-                           unavailable=unavailable, args=_args()), 503 if unavailable else 200
+                           unavailable=unavailable, args=_args(),
+                           carried=appearances(db.session, [p.id for p, _ in rows])
+                           ), 503 if unavailable else 200
 
 
 @bp.route("/feeds/wall.atom")
