@@ -24,7 +24,7 @@ from portal.clock import local_today
 
 from .period import Filter, Period
 from .sources import SOURCES
-from .tally import Tally, tally
+from .tally import Query, Tally, case_ids, tally
 from .timing import Answer, answers
 
 NO_DATA = "无数据"
@@ -276,3 +276,22 @@ def department_figures(session: Session, period: Period, f: Filter | None = None
                                department_id=d.id),
         ratings=_ratings(t, department_id=d.id), handling=_handling(t, department_id=d.id))
         for d in session.execute(query)]
+
+
+# A number on a card and the rows behind it: (source, the outcome of a return).
+BEHIND: dict[str, tuple[str, str | None]] = {
+    **{name: (name, None) for name in SOURCES},
+    "returns_not_upheld": ("returns", "not_upheld"),
+}
+
+
+def cases_behind(figure: str, period: Period, department_id: int | None,
+                 today: dt.date | None = None) -> Query | None:
+    """The ids of the cases behind ``figure`` of a department (or the office); None for a
+    name that is not a figure."""
+    if figure not in BEHIND:
+        return None
+    name, outcome = BEHIND[figure]
+    match: dict[str, Any] = {} if outcome is None else {"detail": outcome}
+    return case_ids(SOURCES[name](period, today or local_today()),
+                    Filter(department_id=department_id), **match)

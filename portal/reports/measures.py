@@ -43,6 +43,5 @@ WEIGHED: dict[str, Measure] = {
 COUNTED: dict[str, tuple[str, Callable[[DepartmentFigures], int]]] = {
     "returns_not_upheld": ("退回不成立", lambda d: d.handling.returns_not_upheld),
     "overdue_now": ("当前超期件", lambda d: d.timeliness.overdue_now),
-    "late": ("超时答复", lambda d: d.timeliness.late),
     "urges": ("被催办督办", lambda d: d.handling.urges),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from portal.cases.limits import ANSWER_QUALITY, DEADLINE_DAYS, DECLINE_REASONS, EXTENSION_DAYS
@@ -129,6 +129,8 @@ class FilterForm(PortalForm):
     date_from = LocalDateField("提交日期从", validators=[Optional()])
     date_to = LocalDateField("至", validators=[Optional()])
     sort = ChoiceField("排序", validators=[Optional()])
+    figure = HiddenField()  # set by the links of the scorecard: the cases behind a number
+    period = HiddenField()
 
 
 def set_choices(field: Any, choices: list[tuple[Any, str]], placeholder: str = "全部") -> None:
