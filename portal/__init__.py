@@ -38,6 +38,7 @@ from portal.staff.intake import bp as intake_bp
 from portal.staff.media import bp as media_bp
 from portal.staff.publication import bp as moderation_bp
 from portal.staff.queues import bp as queues_bp
+from portal.staff.scorecard import bp as scorecard_bp
 from portal.staff.service_attributes import bp as service_attributes_bp
 from portal.wall import importer
 from portal.wall.api import bp as api_bp
@@ -91,7 +92,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
                       account_bp, staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
-                      service_attributes_bp, media_bp, open311_bp, opendata_bp, openapi_bp,
-                      metrics_bp):
+                      service_attributes_bp, media_bp, scorecard_bp, open311_bp, opendata_bp,
+                      openapi_bp, metrics_bp):
         app.register_blueprint(blueprint)
     return app

@@ -16,7 +16,7 @@ PORTAL = Path(__file__).resolve().parent.parent / "portal"
 
 # Domains hold the rules and the data; audiences are the pages and interfaces built on
 # them. A domain never imports an audience.
-DOMAINS = {"cases", "auth", "notify", "search", "privacy", "campaigns", "media"}
+DOMAINS = {"cases", "auth", "notify", "search", "privacy", "campaigns", "media", "reports"}
 AUDIENCES = {"staff", "site", "openapi"}
 # What a domain package may not import, beyond the audiences.
 FORBIDDEN = {

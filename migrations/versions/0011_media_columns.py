@@ -1,7 +1,7 @@
 """Media columns: outlets' 回音壁 columns, their issues and the public replies in them
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-14 10:00:00
 
 New tables only, so the revision it follows changes nothing here: to put it after
@@ -16,7 +16,7 @@ from alembic import op
 import portal.db
 
 revision: str = '0011'
-down_revision: str | None = '0009'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

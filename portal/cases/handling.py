@@ -22,6 +22,9 @@ from portal.urls import external_url
 from .deadlines import due_date, working_days_for
 from .limits import (
     ADOPTION_MISSING,
+    ANSWER_QUALITY,
+    ANSWER_QUALITY_INVALID,
+    ANSWER_QUALITY_NO_ANSWER,
     DEADLINE_DAYS,
     DECLINE_REASON_MISSING,
     DECLINE_REASONS,
@@ -142,7 +145,7 @@ def transfer_case(session: Session, case: Case, actor: Actor, lead: Department,
 def return_case(session: Session, case: Case, actor: Actor, reason: str) -> CaseEvent:
     """退回: the lead department says the case is not theirs; the owner reviews it."""
     event = perform(session, case, Action.RETURN, actor, note=reason)
-    case.department_id = None
+    case.department = None  # the relationship, not the id: a later assign to it must stick
     case.co_handlings = []
     case.due_on = None
     return event
@@ -163,22 +166,39 @@ def answer_case(session: Session, case: Case, actor: Actor, answer: str,
     if case.is_suggestion and adoption is None:
         raise TransitionRefused(ADOPTION_MISSING)
     event = perform(session, case, Action.ANSWER, actor)
+    event.due_on = case.due_on  # the deadline in force, which a reopen or transfer replaces
     case.answer, case.answered_at = answer, utcnow()
     case.adoption = adoption if case.is_suggestion else None
     return event
 
 
-def send_back_answer(session: Session, case: Case, actor: Actor, reason: str) -> CaseEvent:
-    """退回重办: the owner is not satisfied with the department's answer."""
+def _mark_answer(event: CaseEvent, quality: int | None) -> None:
+    """Record the owner's mark (1–5) for the department's answer under review."""
+    if quality is None:
+        return
+    if quality not in ANSWER_QUALITY:
+        raise TransitionRefused(ANSWER_QUALITY_INVALID)
+    if event.from_status is not Status.ANSWERED:
+        raise TransitionRefused(ANSWER_QUALITY_NO_ANSWER)
+    event.answer_quality = quality
+
+
+def send_back_answer(session: Session, case: Case, actor: Actor, reason: str,
+                     quality: int | None = None) -> CaseEvent:
+    """退回重办: the owner is not satisfied with the department's answer, and may mark it."""
     event = perform(session, case, Action.SEND_BACK, actor, note=reason)
+    _mark_answer(event, quality)
     _mail_department(session, case.department, case, f"【退回重办】{case.title}",
                      [f"诉求“{case.title}”的答复被退回，意见：{reason}"])
     return event
 
 
-def reply_case(session: Session, case: Case, actor: Actor, reply: str) -> CaseEvent:
-    """反馈: the owner sends the reply; the citizen gets it with a one-use survey link."""
+def reply_case(session: Session, case: Case, actor: Actor, reply: str,
+               quality: int | None = None) -> CaseEvent:
+    """反馈: the owner sends the reply; the citizen gets it with a one-use survey link.
+    Approving a department's answer, the owner may mark it (``quality`` 1–5)."""
     event = perform(session, case, Action.REPLY, actor)
+    _mark_answer(event, quality)
     case.reply, case.replied_at = reply, utcnow()
     case.follow_up_nonce = secrets.token_hex(16)
     for member in [case, *case.merged]:
@@ -204,7 +224,7 @@ def record_follow_up(session: Session, case: Case, actor: Actor, satisfaction: S
     """回访: the citizen's verdict, from the survey link or the operator's call."""
     event = perform(session, case, Action.FOLLOW_UP, actor,
                     note=f"{satisfaction.label}{'：' + note if note else ''}")
-    case.satisfaction = satisfaction
+    event.satisfaction = case.satisfaction = satisfaction
     case.followed_up_at = case.closed_at = utcnow()
     case.follow_up_nonce = None
     return event

@@ -38,3 +38,8 @@ DECLINE_REASONS = [
 ]
 DECLINE_REASON_MISSING = "请选择不予受理的理由"
 ADOPTION_MISSING = "建议类诉求必须选择采纳情况"
+
+# The owner's mark for a department's answer, given when approving or sending it back.
+ANSWER_QUALITY = {5: "优秀", 4: "良好", 3: "合格", 2: "较差", 1: "差"}
+ANSWER_QUALITY_INVALID = "答复质量评分应为 1 至 5 分"
+ANSWER_QUALITY_NO_ANSWER = "只有审核承办单位的答复时才能评定答复质量"

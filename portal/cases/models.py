@@ -245,6 +245,9 @@ class CaseEvent(Base):
     """The audit trail: every change to a case, who made it, when, from and to which state."""
 
     __tablename__ = "case_events"
+    __table_args__ = (
+        CheckConstraint("answer_quality BETWEEN 1 AND 5", name="answer_quality_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -260,6 +263,13 @@ class CaseEvent(Base):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     request_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Facts of the moment that later steps overwrite on the case, kept for the figures
+    # (docs/figures.md): an answer's deadline in force, a follow-up's rating, and the mark
+    # (1–5) the owner gave the department's answer when approving or sending it back.
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(
+        enum_column(Satisfaction, "satisfaction"))
+    answer_quality: Mapped[int | None] = mapped_column(Integer)
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[StaffUser | None] = relationship()

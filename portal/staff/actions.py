@@ -16,7 +16,7 @@ from portal.cases import handling as h
 from portal.cases.limits import ADOPTION_MISSING
 from portal.cases.models import Case, Department
 from portal.cases.queries import case_by_tracking_code
-from portal.cases.workflow import Action, Actor, Adoption, Satisfaction, TransitionRefused
+from portal.cases.workflow import Action, Actor, Adoption, Satisfaction, Status, TransitionRefused
 from portal.db import db
 from portal.privacy.fields import Field
 
@@ -71,6 +71,8 @@ def _prepare_answer(form: Any, session: Session, case: Case) -> None:
 
 
 def _prepare_reply(form: Any, session: Session, case: Case) -> None:
+    if case.status is not Status.ANSWERED:  # replied on the spot: no department's answer to mark
+        del form.quality
     if form.reply.data is None:  # a fresh form starts from the department's answer
         form.reply.data = for_viewer(case.answer, case, Field.REPLY) or ""
 
@@ -123,10 +125,13 @@ SPECS: dict[Action, ActionSpec] = {s.action: s for s in (
                    s, c, a, form.answer.data,
                    Adoption(form.adoption.data) if form.adoption.data else None),
                "提交答复", _prepare_answer, primary=True),
-    ActionSpec(Action.SEND_BACK, f.ReasonForm,
-               lambda s, c, a, form: h.send_back_answer(s, c, a, form.reason.data), "退回重办"),
+    ActionSpec(Action.SEND_BACK, f.SendBackForm,
+               lambda s, c, a, form: h.send_back_answer(s, c, a, form.reason.data,
+                                                        form.quality.data), "退回重办"),
     ActionSpec(Action.REPLY, f.ReplyForm,
-               lambda s, c, a, form: h.reply_case(s, c, a, form.reply.data), "审核通过并答复市民",
+               lambda s, c, a, form: h.reply_case(s, c, a, form.reply.data,
+                                                  form.quality.data if "quality" in form else None),
+               "审核通过并答复市民",
                _prepare_reply, primary=True),
     ActionSpec(Action.FOLLOW_UP, f.FollowUpForm,
                lambda s, c, a, form: h.record_follow_up(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from portal.cases.limits import DEADLINE_DAYS, DECLINE_REASONS, EXTENSION_DAYS
+from portal.cases.limits import ANSWER_QUALITY, DEADLINE_DAYS, DECLINE_REASONS, EXTENSION_DAYS
 from portal.cases.workflow import Adoption, Satisfaction
 from portal.forms import (
     ChoiceField,
@@ -56,6 +56,18 @@ class ReasonForm(PortalForm):
     reason = block_field("理由", max_=NOTE_MAX)
 
 
+def quality_field() -> ChoiceField:
+    """The owner's optional mark for the department's answer (量化考核)."""
+    return ChoiceField("答复质量评分", coerce=coerce_id, validators=[Optional()],
+                       choices=[("", "不评分")] + [(k, f"{k} 分（{label}）")
+                                                for k, label in ANSWER_QUALITY.items()],
+                       description="计入承办单位的量化考核")
+
+
+class SendBackForm(ReasonForm):
+    quality = quality_field()
+
+
 class OpinionForm(PortalForm):
     opinion = block_field("协办意见", min_=2, max_=5000)
 
@@ -68,6 +80,7 @@ class AnswerForm(PortalForm):
 
 class ReplyForm(PortalForm):
     reply = block_field("答复市民的内容", min_=10, max_=10000)
+    quality = quality_field()
 
 
 class FollowUpForm(PortalForm):
@@ -116,6 +129,8 @@ class FilterForm(PortalForm):
     date_from = LocalDateField("提交日期从", validators=[Optional()])
     date_to = LocalDateField("至", validators=[Optional()])
     sort = ChoiceField("排序", validators=[Optional()])
+    figure = HiddenField()  # set by the links of the scorecard: the cases behind a number
+    period = HiddenField()
 
 
 def set_choices(field: Any, choices: list[tuple[Any, str]], placeholder: str = "全部") -> None:

@@ -17,6 +17,8 @@ from portal.cases.workflow import Action, ExtensionStatus, Role, Status
 from portal.clock import city_zone
 from portal.privacy.fields import Field, as_read, fields_for
 from portal.privacy.whistleblower import hidden_clause
+from portal.reports.figures import cases_behind
+from portal.reports.period import Period
 
 
 def visible_to(user: StaffUser) -> ColumnElement[bool]:
@@ -102,6 +104,8 @@ class Filters:
     date_to: dt.date | None = None
     q: str | None = None
     sort: str = "newest"
+    figure: str | None = None  # the cases behind a number of the figures (reports)
+    period: str | None = None
 
 
 SORTS: dict[str, tuple[ColumnElement[Any], str]] = {
@@ -127,10 +131,22 @@ def queue_query(session: Session, user: StaffUser, queue: Queue, filters: Filter
     if f.date_to:
         query = query.where(Case.submitted_at < dt.datetime.combine(
             f.date_to + dt.timedelta(days=1), dt.time(), city_zone()))
+    if f.figure and f.period:
+        query = query.where(_behind(f.figure, f.period, f.department_id, today))
     if f.q:
         query = query.where(_matching(session, user, query, f.q.strip()))
     order, _label = SORTS.get(f.sort, SORTS["newest"])
     return query.order_by(order, Case.id.desc())
+
+
+def _behind(figure: str, period: str, department_id: int | None, today: dt.date
+            ) -> ColumnElement[bool]:
+    """The cases behind a figure of a period; none for a figure or period that is not one."""
+    try:
+        ids = cases_behind(figure, Period.parse(period), department_id, today)
+    except ValueError:
+        ids = None
+    return false() if ids is None else Case.id.in_(ids)
 
 
 SEARCHED = ("title", "content")

@@ -64,6 +64,7 @@ def queue(name: str) -> Any:
         category_id=form.category.data, department_id=form.department.data,
         status=form.status.data or None, date_from=form.date_from.data,
         date_to=form.date_to.data, q=form.q.data or None, sort=form.sort.data or "newest",
+        figure=form.figure.data or None, period=form.period.data or None,
     ) if valid else Filters()
     today = local_today()
     page = paginate(db.session, queue_query(db.session, current_user, q, filters, today),
