@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from typing import Any
 
+from portal.cases.models import Case, Contact
+from portal.cases.workflow import Channel, Kind, Status
 from portal.reports.document import Chart, ChartKind, Link, Report, Section, Series, Table
+from portal.wall.models import Publication
 
 
 def sample_report() -> Report:
@@ -26,3 +31,27 @@ def sample_report() -> Report:
                     tables=[Table(long_caption, ["单位", "按期率"], [["市交通运输局", 0.875]]),
                             Table(long_caption + "续", ["单位", "按期率"], [["市城管局", 1.0]])]),
         ])
+
+
+OCTOBER = dt.datetime(2026, 10, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 in the city
+
+
+def add_letter(session: Any, title: str, content: str, *, at: dt.datetime = OCTOBER,
+               published: bool | None = None, contact: Contact | None = None,
+               **fields: Any) -> Case:
+    """A letter to the mayor stored as it stands, without the workflow: the reports read
+    rows, and a month of letters is quicker to lay out this way. ``published`` True or
+    False gives it a wall item that is shown or withdrawn."""
+    case = Case(tracking_code=secrets.token_hex(8), channel=Channel.MAILBOX,
+                kind=Kind.COMPLAINT, status=fields.pop("status", Status.ACCEPTED),
+                title=title, content=content, submitted_at=at, contact=contact, **fields)
+    session.add(case)
+    session.flush()
+    if published is not None:
+        session.add(Publication(
+            case_id=case.id, title=f"{title}（公开）", letter=content, reply="已处理。",
+            citizen_label="张先生", department_name="市城市管理局", category_name="城市管理",
+            kind=case.kind, channel=case.channel, submitted_at=at,
+            replied_at=at + dt.timedelta(days=3), shown=published))
+    session.commit()
+    return case
