@@ -26,6 +26,7 @@ from portal.open311 import cli as open311_cli
 from portal.open311.views import bp as open311_bp
 from portal.openapi.views import bp as openapi_bp
 from portal.privacy import retention
+from portal.reports import cli as report_cli
 from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp
@@ -37,6 +38,7 @@ from portal.staff.cases import bp as staff_cases_bp
 from portal.staff.intake import bp as intake_bp
 from portal.staff.publication import bp as moderation_bp
 from portal.staff.queues import bp as queues_bp
+from portal.staff.reports import bp as staff_reports_bp
 from portal.staff.service_attributes import bp as service_attributes_bp
 from portal.wall import importer
 from portal.wall.api import bp as api_bp
@@ -84,12 +86,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     auth_cli.init_app(app)
     open311_cli.init_app(app)
+    report_cli.init_app(app)
     supervision.init_app(app)
     retention.init_app(app)
     errors.init_app(app)
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
                       account_bp, staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
-                      service_attributes_bp, open311_bp, opendata_bp, openapi_bp, metrics_bp):
+                      service_attributes_bp, open311_bp, opendata_bp, openapi_bp, metrics_bp,
+                      staff_reports_bp):
         app.register_blueprint(blueprint)
     return app
