@@ -185,12 +185,14 @@ def show(report_id: int) -> Any:
     return response
 
 
-@bp.route("/<id:report_id>.<any(html, docx, xlsx, zip):extension>")
+@bp.route("/<id:report_id>.<extension>")
 @requires(*STAFF)
 def download(report_id: int, extension: str) -> Any:
     """Download a report as issued, in one format."""
+    fmt = FORMATS.get(extension)
+    if fmt is None:
+        abort(404)
     stored = _load(report_id)
     report = stored.report
-    fmt = FORMATS[extension]
     return send_file(io.BytesIO(fmt.render(report)), mimetype=fmt.mimetype, as_attachment=True,
                      download_name=f"{file_stem(stored.id, report)}.{extension}")
