@@ -24,7 +24,7 @@ def letters(n: int) -> list[tuple[int, str]]:
     rng = random.Random(12)
     out = []
     for i in range(n):
-        parts = rng.sample(FILLER, 3) + [rng.choice(PHRASES) for _ in range(rng.randint(8, 30))]
+        parts = rng.sample(FILLER, 3) + [rng.choice(PHRASES) for _ in range(rng.randint(20, 44))]
         rng.shuffle(parts)
         out.append((i, rng.choice(PHRASES) + "\n" + "，".join(parts) + "。"))
     return out
