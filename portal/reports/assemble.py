@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, joinedload
 from portal.auth.models import StaffUser
 from portal.campaigns.models import Campaign
 from portal.cases.models import Case, Category
-from portal.cases.workflow import Status
 from portal.db import utcnow
 from portal.urls import external_url
 
@@ -74,8 +73,7 @@ def overdue_section(session: Session, brief: Brief) -> Section:
     """超期未办结: cases still with their department after the deadline, oldest first."""
     cases = session.scalars(
         select(Case).options(joinedload(Case.department))
-        .where(Case.status == Status.ASSIGNED, Case.due_on < brief.today,
-               *brief.scope.case_filter(by_submission=False))
+        .where(Case.overdue_on(brief.today), *brief.scope.case_filter(by_submission=False))
         .order_by(Case.due_on, Case.id)).all()
     day = brief.today
     section = Section("超期未办结诉求", [f"截至{day.year}年{day.month}月{day.day}日，"
