@@ -26,6 +26,7 @@ from portal.open311 import cli as open311_cli
 from portal.open311.views import bp as open311_bp
 from portal.openapi.views import bp as openapi_bp
 from portal.privacy import retention
+from portal.reports import cli as report_cli
 from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp
@@ -38,6 +39,7 @@ from portal.staff.intake import bp as intake_bp
 from portal.staff.media import bp as media_bp
 from portal.staff.publication import bp as moderation_bp
 from portal.staff.queues import bp as queues_bp
+from portal.staff.reports import bp as staff_reports_bp
 from portal.staff.scorecard import bp as scorecard_bp
 from portal.staff.service_attributes import bp as service_attributes_bp
 from portal.wall import importer
@@ -86,13 +88,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     auth_cli.init_app(app)
     open311_cli.init_app(app)
+    report_cli.init_app(app)
     supervision.init_app(app)
     retention.init_app(app)
     errors.init_app(app)
 
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
                       account_bp, staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
-                      service_attributes_bp, media_bp, scorecard_bp, open311_bp, opendata_bp,
-                      openapi_bp, metrics_bp):
+                      service_attributes_bp, media_bp, scorecard_bp, staff_reports_bp, open311_bp,
+                      opendata_bp, openapi_bp, metrics_bp):
         app.register_blueprint(blueprint)
     return app

@@ -18,6 +18,7 @@ from portal.db import Base
 from portal.media.models import ColumnIssue, ColumnItem, MediaOutlet
 from portal.notify.models import OutboundMail
 from portal.open311.models import ApiClient, Open311Request, ServiceAttribute
+from portal.reports.models import StoredReport
 from portal.wall.models import ChangeProposal, Publication, PublicationVersion, SearchOutbox
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "CaseEvent", "Category", "ChangeProposal", "CoHandling", "ColumnIssue", "ColumnItem",
     "Contact", "Department", "ExtensionRequest", "MediaOutlet", "Open311Request", "OutboundMail", "Publication", "PublicationVersion",
     "SearchOutbox", "SecurityEvent", "ServiceAttribute", "StaffRole", "StaffUser",
+    "StoredReport",
 ]

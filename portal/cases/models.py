@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -199,6 +201,11 @@ class Case(Base):
     def is_overdue(self, today: dt.date) -> bool:
         """The department's deadline passed while the case is still with it."""
         return self.due_on is not None and self.status == Status.ASSIGNED and today > self.due_on
+
+    @classmethod
+    def overdue_on(cls, today: dt.date) -> ColumnElement[bool]:
+        """``is_overdue`` in SQL, for queries."""
+        return and_(cls.status == Status.ASSIGNED, cls.due_on < today)
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.status}>"
