@@ -20,6 +20,20 @@ def csv_safe(value: object) -> object:
     return value
 
 
+def csv_lines(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The BOM and header row, then one chunk per row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write("\ufeff")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_safe(cell) for cell in row])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()
+
+
 def csv_response(columns: Sequence[str], rows: Iterable[Sequence[object]], filename: str
                  ) -> Response:
     """Stream ``rows`` under a header row as a CSV attachment called ``filename``.
@@ -28,18 +42,7 @@ def csv_response(columns: Sequence[str], rows: Iterable[Sequence[object]], filen
     closed: pass values already loaded, or a generator that runs its own query.
     """
 
-    def lines() -> Iterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        out.write("\ufeff")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([csv_safe(cell) for cell in row])
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-        yield out.getvalue()
-
-    response = Response(stream_with_context(lines()), content_type="text/csv; charset=utf-8")
+    response = Response(stream_with_context(csv_lines(columns, rows)),
+                        content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     return response

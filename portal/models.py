@@ -17,6 +17,7 @@ from portal.cases.models import (
 from portal.db import Base
 from portal.notify.models import OutboundMail
 from portal.open311.models import ApiClient, Open311Request, ServiceAttribute
+from portal.reports.models import StoredReport
 from portal.wall.models import ChangeProposal, Publication, PublicationVersion, SearchOutbox
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "CaseEvent", "Category", "ChangeProposal", "CoHandling", "Contact", "Department",
     "ExtensionRequest", "Open311Request", "OutboundMail", "Publication", "PublicationVersion",
     "SearchOutbox", "SecurityEvent", "ServiceAttribute", "StaffRole", "StaffUser",
+    "StoredReport",
 ]
