@@ -27,6 +27,7 @@ from portal.open311.views import bp as open311_bp
 from portal.openapi.views import bp as openapi_bp
 from portal.privacy import retention
 from portal.reports import cli as report_cli
+from portal.reports.public import bp as stats_bp
 from portal.search import projection
 from portal.site import errors
 from portal.site.views import bp as site_bp
@@ -96,6 +97,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
                       account_bp, staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
                       service_attributes_bp, media_bp, scorecard_bp, staff_reports_bp, open311_bp,
-                      opendata_bp, openapi_bp, metrics_bp):
+                      opendata_bp, openapi_bp, metrics_bp, stats_bp):
         app.register_blueprint(blueprint)
     return app

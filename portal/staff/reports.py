@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -44,7 +43,7 @@ from portal.reports.models import ReportKind, StoredReport
 from portal.reports.render_svg import chart_svg
 from portal.reports.scope import Scope, month_scope
 from portal.reports.services import issue_report
-from portal.security import csp_allowing_styles_of
+from portal.security import page_with_charts
 
 from .forms import set_choices
 from .guard import protect
@@ -180,9 +179,7 @@ def show(report_id: int) -> Any:
     stored = _load(report_id)
     html = render_template("staff/report.html", stored=stored, report=stored.report,
                            chart_svg=chart_svg, formats=FORMATS)
-    response = make_response(html)
-    response.headers["Content-Security-Policy"] = csp_allowing_styles_of(html)
-    return response
+    return page_with_charts(html)
 
 
 @bp.route("/<id:report_id>.<extension>")

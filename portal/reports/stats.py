@@ -1,0 +1,115 @@
+"""What the public /stats page shows for a year: totals and rates, month by month, by
+channel and category, suggestions and their adoption, and the departments' ranking.
+
+Only counts and rates over many cases: no note, no name, nothing about a single case.
+A year's figures are computed once and kept per worker for ``STATS_CACHE_SECONDS``
+(ten minutes by default): the page is read far more often than the figures change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.cases.models import Case
+from portal.clock import local_year
+
+from . import tables
+from .document import Chart, ChartKind, Table
+from .figures import OfficeFigures, office_figures
+from .period import Period
+from .rules import load_rules
+from .scorecard import Card, scorecard
+
+
+@dataclass(frozen=True)
+class Block:
+    """One part of the page: a heading, an optional chart, and its table (the CSV)."""
+
+    slug: str
+    heading: str
+    chart: Chart | None
+    table: Table
+
+
+@dataclass(frozen=True)
+class YearStats:
+    year: int
+    through: dt.date  # the last day counted (today, in the current year)
+    totals: OfficeFigures
+    blocks: tuple[Block, ...]
+
+    def block(self, slug: str) -> Block | None:
+        return next((b for b in self.blocks if b.slug == slug), None)
+
+
+_lock = threading.Lock()
+
+
+def years(session: Session, today: dt.date) -> list[int]:
+    """The years with cases, newest first; this year even before its first case."""
+    first = session.scalar(select(func.min(Case.submitted_at)))
+    start = local_year(first) if first else today.year
+    return list(range(today.year, min(start, today.year) - 1, -1))
+
+
+def year_stats(session: Session, year: int, today: dt.date) -> YearStats:
+    """The year's page, from the cache while it is fresh."""
+    key = (year, today)
+    keep = float(current_app.config.get("STATS_CACHE_SECONDS", 600))
+    cache: dict[tuple[int, dt.date], tuple[float, YearStats]] = \
+        current_app.extensions.setdefault("portal.stats", {})
+    with _lock:
+        found = cache.get(key)
+    if found and time.monotonic() - found[0] < keep:
+        return found[1]
+    stats = compute(session, year, today)
+    with _lock:
+        cache[key] = (time.monotonic(), stats)
+    return stats
+
+
+def compute(session: Session, year: int, today: dt.date) -> YearStats:
+    through = min(dt.date(year, 12, 31), today)
+    span = Period(dt.date(year, 1, 1), through)
+    totals = office_figures(session, span, today=today)
+    months = [(f"{m}月", office_figures(session, _month_upto(year, m, through), today=today))
+              for m in range(1, through.month + 1)]
+    cards = scorecard(session, span, load_rules(current_app.instance_path), today=today)
+    return YearStats(year, through, totals, _blocks(totals, months, cards))
+
+
+def _month_upto(year: int, month: int, through: dt.date) -> Period:
+    whole = Period.month(year, month)
+    return Period(whole.start, min(whole.end, through))
+
+
+def _blocks(totals: OfficeFigures, months: list[tuple[str, OfficeFigures]],
+            cards: list[Card]) -> tuple[Block, ...]:
+    trend = tables.trend(months)
+    channel, category = tables.by_channel(totals), tables.by_category(totals)
+    adoption = tables.suggestions(totals)
+    ranking = tables.ranking(cards)
+    return (
+        Block("volume", "每月诉求量",
+              tables.column_chart(trend, ChartKind.BAR, 0, [1, 2], "每月收到与办理答复件数"),
+              trend),
+        Block("timeliness", "按时答复与满意度",
+              tables.column_chart(trend, ChartKind.LINE, 0, [3, 5], "每月按时答复率与满意率（%）"),
+              trend),
+        Block("channels", "各渠道诉求量",
+              tables.column_chart(channel, ChartKind.BAR, 0, [1], "各渠道收到件数"), channel),
+        Block("categories", "各类别诉求量",
+              tables.column_chart(category, ChartKind.BAR, 0, [1], "各问题类别收到件数"),
+              category),
+        Block("suggestions", "建议征集与采纳",
+              tables.column_chart(adoption, ChartKind.BAR, 0, [1, 3, 4],
+                                  "收到、采纳和部分采纳的建议"), adoption),
+        Block("ranking", "承办单位量化考核", None, ranking),
+    )
