@@ -1,25 +1,21 @@
-"""Putting a report together: a list of section builders, each one section or nothing.
-
-A builder is ``(session, brief) -> Section | None``; the figures and the scorecard join
-as one more builder each in ``MONTHLY_SECTIONS`` / ``SPECIAL_SECTIONS``.
-"""
+"""Putting a report together: a list of section builders (``brief.SectionBuilder``), each
+one section or nothing; the figures' sections are in ``figure_sections.py``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.auth.models import StaffUser
 from portal.campaigns.models import Campaign
 from portal.cases.models import Case, Category
 from portal.db import utcnow
 from portal.urls import external_url
 
+from .brief import Brief, SectionBuilder
 from .document import Cell, Chart, ChartKind, Link, Report, Section, Series, Table
+from .figure_sections import FIGURE_SECTIONS, media_section
 from .hot_topics import hot_topics
 from .models import ReportKind
 from .scope import Scope
@@ -27,20 +23,6 @@ from .scope import Scope
 COMMAND_LINE = "命令行"
 CHART_TOPICS = 10
 EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class Brief:
-    """What a report is asked to cover, by whom, and the staff's choice of typical cases."""
-
-    kind: ReportKind
-    scope: Scope
-    made_by: StaffUser | None
-    today: dt.date  # the city's day the report is made: "overdue" is as of this day
-    typical_case_ids: tuple[int, ...] = ()
-
-
-SectionBuilder = Callable[[Session, Brief], Section | None]
 
 
 def hot_topics_section(session: Session, brief: Brief) -> Section:
@@ -104,9 +86,11 @@ def typical_cases_section(session: Session, brief: Brief) -> Section | None:
         "典型案例", ["编号", "标题", "类别", "承办单位", "状态", "公开答复"], rows)])
 
 
-MONTHLY_SECTIONS: list[SectionBuilder] = [hot_topics_section, overdue_section,
-                                          typical_cases_section]
-# The same for now; month-on-month change will belong to the monthly report only.
+# The same sections for both: the overview compares a month with the one before and the
+# same month a year before (figure_sections.overview_section).
+MONTHLY_SECTIONS: list[SectionBuilder] = [
+    *FIGURE_SECTIONS, hot_topics_section, media_section, overdue_section,
+    typical_cases_section]
 SPECIAL_SECTIONS: list[SectionBuilder] = list(MONTHLY_SECTIONS)
 
 

@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from portal.clock import local_today
 from portal.db import db
 
-from .assemble import Brief
+from .brief import Brief
 from .files import file_stem, write_files
 from .models import ReportKind
 from .scope import Scope, month_scope

@@ -11,6 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, or_
+
+from portal.cases.models import Case
 from portal.cases.workflow import Channel, Kind
 from portal.clock import city_zone
 
@@ -26,7 +29,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError("end before start")
+            raise ValueError("结束日期不能早于开始日期")
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
@@ -109,3 +112,18 @@ class Filter:
     channel: Channel | None = None
     kind: Kind | None = None
     campaign_id: int | None = None
+    keyword: str | None = None  # in the letter's title or text
+
+    def case_conditions(self) -> list[ColumnElement[bool]]:
+        """The conditions on ``Case`` for every field but the department, which depends
+        on the event a figure counts (the unit that held the case then)."""
+        conditions = [column == value for column, value in (
+            (Case.channel, self.channel), (Case.kind, self.kind),
+            (Case.category_id, self.category_id), (Case.campaign_id, self.campaign_id))
+            if value is not None]
+        if self.keyword:
+            pattern = "%" + self.keyword.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
+            conditions.append(or_(Case.title.like(pattern, escape="\\"),
+                                  Case.content.like(pattern, escape="\\")))
+        return conditions

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from portal.auth.events import record_security_event
 
-from .assemble import BUILDERS, Brief
+from .assemble import BUILDERS
+from .brief import Brief
 from .models import StoredReport
 
 

@@ -25,12 +25,8 @@ DIMENSIONS = ("channel", "kind", "category_id", "campaign_id", "department_id", 
 
 def filtered(query: Query, f: Filter, department: ColumnElement[Any]) -> Query:
     """``query`` (which has the cases in its FROM) limited to the filter's cases."""
-    for column, value in ((Case.channel, f.channel), (Case.kind, f.kind),
-                          (Case.category_id, f.category_id), (Case.campaign_id, f.campaign_id),
-                          (department, f.department_id)):
-        if value is not None:
-            query = query.where(column == value)
-    return query
+    query = query.where(*f.case_conditions())
+    return query if f.department_id is None else query.where(department == f.department_id)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from portal.forms import (
     line_field,
 )
 from portal.pagination import paginate
-from portal.reports.assemble import Brief
+from portal.reports.brief import Brief
 from portal.reports.files import FORMATS, file_stem
 from portal.reports.models import ReportKind, StoredReport
 from portal.reports.render_svg import chart_svg

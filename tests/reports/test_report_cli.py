@@ -35,7 +35,7 @@ def test_monthly_writes_every_format_and_prints_the_paths(app, runner, session, 
     assert all(p.startswith(str(tmp_path)) for p in paths)
     html, docx_path, xlsx_path, zip_path = paths
     assert "<svg" in Path(html).read_text(encoding="utf-8")
-    topics = Document(docx_path).tables[1]
+    topics = next(t for t in Document(docx_path).tables if t.rows[0].cells[0].text == "热点")
     assert [c.text for c in topics.rows[1].cells][:2] == ["积水", "2"]
     assert openpyxl.load_workbook(xlsx_path)["热点问题"]["B2"].value == 2
     assert "热点问题.csv" in zipfile.ZipFile(zip_path).namelist()

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from portal.cases.models import Department
 from portal.cases.workflow import Role, Status
-from portal.reports.assemble import Brief
+from portal.reports.brief import Brief
+from portal.reports.document import Report, Section
 from portal.reports.models import ReportKind, StoredReport
 from portal.reports.scope import Scope, month_scope
 from portal.reports.services import issue_report
@@ -33,6 +34,13 @@ def letters(session):
     return late, typical
 
 
+FIGURES = ["总体情况", "分类统计", "办理时效与满意度", "人民建议征集与采纳", "承办单位量化考核"]
+
+
+def section(report: Report, heading: str) -> Section:
+    return next(s for s in report.sections if s.heading == heading)
+
+
 def issue(app, session, brief):
     with app.app_context():
         stored = issue_report(session, brief)
@@ -53,10 +61,10 @@ def test_a_stored_report_reopens_as_issued_after_the_data_changes(app, session, 
                                                          dt.date(2026, 10, 31))
     assert stored.created_by_id == supervisor.id and issued.created_by == "sup"
     headings = [s.heading for s in issued.sections]
-    assert headings == ["热点问题", "超期未办结诉求", "典型案例"]
-    overdue = issued.sections[1].tables[0]
+    assert headings == [*FIGURES, "热点问题", "媒体“回音壁”栏目刊登", "超期未办结诉求", "典型案例"]
+    overdue = section(issued, "超期未办结诉求").tables[0]
     assert [(row[1], row[3], row[4]) for row in overdue.rows] == [("解放路积水", "2026-10-20", 14)]
-    assert issued.sections[2].tables[0].rows[0][1] == "加装电梯"
+    assert section(issued, "典型案例").tables[0].rows[0][1] == "加装电梯"
 
     late.status = Status.REPLIED  # answered since, and another letter arrives
     add_letter(session, "解放路积水", "又积水了。")
@@ -64,7 +72,7 @@ def test_a_stored_report_reopens_as_issued_after_the_data_changes(app, session, 
     session.expire_all()
     again = session.scalars(select(StoredReport).where(StoredReport.id == report_id)).one()
     assert again.report == issued
-    assert again.report.sections[1].tables[0].rows[0][1] == "解放路积水"
+    assert section(again.report, "超期未办结诉求").tables[0].rows[0][1] == "解放路积水"
 
 
 def test_a_special_report_names_its_filters_and_keeps_a_command_line_author(
@@ -75,9 +83,13 @@ def test_a_special_report_names_its_filters_and_keeps_a_command_line_author(
     assert stored.kind == ReportKind.SPECIAL and stored.created_by_id is None
     assert stored.filter_description == "2026年9月1日至2026年10月31日 · 关键词：积水"
     assert stored.report.created_by == "命令行"
-    topics = stored.report.sections[0].tables[0]
+    topics = section(stored.report, "热点问题").tables[0]
     assert [(row[0], row[1]) for row in topics.rows] == [("积水", 2)]
-    assert [s.heading for s in stored.report.sections] == ["热点问题", "超期未办结诉求"]
+    assert [s.heading for s in stored.report.sections] == [
+        *FIGURES, "热点问题", "媒体“回音壁”栏目刊登", "超期未办结诉求"]
+    # The keyword narrows the figures too: the two letters about 积水, not the others.
+    overview = section(stored.report, "总体情况").paragraphs[0]
+    assert overview.startswith("本期共收到市民诉求 2 件")
 
 
 @pytest.mark.parametrize("text", ["2026-13", "2026/10", "10-2026", "", "2026-1x", "0-01"])
