@@ -11,7 +11,6 @@ from portal.extensions import limiter
 from portal.security import page_with_charts
 
 from .render_csv import table_csv
-from .render_svg import chart_svg
 from .stats import YearStats, year_stats, years
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -30,8 +29,7 @@ def _chosen_year() -> tuple[YearStats, list[int]]:
 @limiter.limit("60 per minute")
 def index() -> Response:
     stats, available = _chosen_year()
-    return page_with_charts(render_template("stats/index.html", stats=stats, years=available,
-                                            chart_svg=chart_svg))
+    return page_with_charts(render_template("stats/index.html", stats=stats, years=available))
 
 
 @bp.route("/<slug>.csv")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,18 +25,25 @@ from . import tables
 from .document import Chart, ChartKind, Table
 from .figures import OfficeFigures, office_figures
 from .period import Period
+from .render_svg import chart_svg
 from .rules import load_rules
 from .scorecard import Card, scorecard
 
 
 @dataclass(frozen=True)
 class Block:
-    """One part of the page: a heading, an optional chart, and its table (the CSV)."""
+    """One part of the page: a heading, an optional chart (drawn once, kept as SVG with
+    the figures), and its table (the CSV)."""
 
     slug: str
     heading: str
     chart: Chart | None
     table: Table
+    svg: Markup | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.chart is not None:
+            object.__setattr__(self, "svg", chart_svg(self.chart))
 
 
 @dataclass(frozen=True)
