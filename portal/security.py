@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import wraps
+from html import unescape
 from typing import Any, TypeVar
 
 from flask import Flask, make_response
@@ -24,9 +25,11 @@ _STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 
 def csp_allowing_styles_of(html: str) -> str:
     """The policy, letting the ``<style>`` elements of ``html`` (and no others) apply:
-    server-drawn SVG charts carry their styles inline."""
+    server-drawn SVG charts carry their styles inline. A browser hashes an SVG style after
+    decoding its character references (``&gt;``), an HTML one as written: both are allowed."""
+    styles = _STYLE_ELEMENT.findall(html)
     hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
-                     + "'" for css in _STYLE_ELEMENT.findall(html)})
+                     + "'" for css in {*styles, *map(unescape, styles)}})
     return f"{CSP}; style-src 'self' {' '.join(hashes)}".rstrip()
 
 

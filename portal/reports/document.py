@@ -63,7 +63,7 @@ class ChartKind(enum.StrEnum):
 @dataclass
 class Series:
     name: str
-    values: list[int | float]
+    values: list[int | float | None]  # None: nothing to count (a gap in a line)
 
 
 @dataclass

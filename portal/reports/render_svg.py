@@ -21,7 +21,8 @@ def _pygal_chart(chart: Chart) -> Any:
     drawing = _CLASSES[chart.kind](
         js=[], style=_STYLE, width=WIDTH, height=HEIGHT, title=chart.title,
         disable_xml_declaration=True, show_legend=len(chart.series) > 1 or
-        chart.kind == ChartKind.PIE, print_values=True, x_label_rotation=30)
+        chart.kind == ChartKind.PIE, print_values=True, x_label_rotation=30,
+        legend_at_bottom=True)
     if chart.kind == ChartKind.PIE:
         for label, value in zip(chart.labels, chart.series[0].values, strict=True):
             drawing.add(label, value)

@@ -97,12 +97,12 @@ def ranking(cards: Sequence[Card], caption: str = "承办单位量化考核排�
 
 def column_chart(table: Table, kind: ChartKind, label_column: int,
                  value_columns: Sequence[int], title: str | None = None) -> Chart:
-    """A chart of some columns of ``table``, one bar or point per row (no data: 0)."""
+    """A chart of some columns of ``table``, one bar or point per row (no data: none)."""
     labels = [str(row[label_column]) for row in table.rows]
     series = [Series(table.columns[i], [_number(row[i]) for row in table.rows])
               for i in value_columns]
     return Chart(kind, title or table.caption, labels, series)
 
 
-def _number(cell: Cell) -> int | float:
-    return cell if isinstance(cell, int | float) else 0
+def _number(cell: Cell) -> int | float | None:
+    return cell if isinstance(cell, int | float) else None
