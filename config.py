@@ -81,6 +81,9 @@ class Config:
     # /healthz says "behind" (and the staff dashboard warns) when a published change has
     # waited this long for this node's index.
     SEARCH_BEHIND_SECONDS = _env_int("SEARCH_BEHIND_SECONDS", 300)
+    # How long each worker keeps a year of the public figures (/stats) before computing
+    # them again.
+    STATS_CACHE_SECONDS = _env_int("STATS_CACHE_SECONDS", 600)
     # Memory each worker gives to decoded posting lists (search's speed; see docs/performance.md).
     SEARCH_CACHE_MB = _env_int("SEARCH_CACHE_MB", 32)
     # "arrays": numpy over Whoosh 2.7.4's posting blocks; "whoosh": Whoosh's own searcher,

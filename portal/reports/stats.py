@@ -70,7 +70,7 @@ def years(session: Session, today: dt.date) -> list[int]:
 def year_stats(session: Session, year: int, today: dt.date) -> YearStats:
     """The year's page, from the cache while it is fresh."""
     key = (year, today)
-    keep = float(current_app.config.get("STATS_CACHE_SECONDS", 600))
+    keep = float(current_app.config["STATS_CACHE_SECONDS"])
     cache: dict[tuple[int, dt.date], tuple[float, YearStats]] = \
         current_app.extensions.setdefault("portal.stats", {})
     with _lock:
