@@ -22,7 +22,7 @@ def _pygal_chart(chart: Chart) -> Any:
         js=[], style=_STYLE, width=WIDTH, height=HEIGHT, title=chart.title,
         disable_xml_declaration=True, show_legend=len(chart.series) > 1 or
         chart.kind == ChartKind.PIE, print_values=True, x_label_rotation=30,
-        legend_at_bottom=True)
+        legend_at_bottom=True, no_data_text="无数据")
     if chart.kind == ChartKind.PIE:
         for label, value in zip(chart.labels, chart.series[0].values, strict=True):
             drawing.add(label, value)
