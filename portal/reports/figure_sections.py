@@ -19,23 +19,28 @@ from portal.media.figures import media_counts
 from . import tables
 from .brief import Brief
 from .document import Cell, ChartKind, Section, Table
-from .figures import OfficeFigures, Rate, office_figures
+from .figures import OfficeFigures, Rate, Tallies, compute, office_figures
 from .models import ReportKind
 from .period import Period
 from .rules import load_rules
 from .scorecard import scorecard
 
-_computed: weakref.WeakKeyDictionary[Brief, OfficeFigures] = weakref.WeakKeyDictionary()
+_counted: weakref.WeakKeyDictionary[Brief, Tallies] = weakref.WeakKeyDictionary()
+
+
+def tallies_of(session: Session, brief: Brief) -> Tallies:
+    """The counts of the report's period and filter, made once per report."""
+    if brief not in _counted:
+        _counted[brief] = compute(session, brief.scope.period, brief.scope.filter, brief.today)
+    return _counted[brief]
 
 
 def figures_of(session: Session, brief: Brief, period: Period | None = None) -> OfficeFigures:
     """The office's figures for the report's period (or ``period``), with its filter."""
     if period is not None:
         return office_figures(session, period, brief.scope.filter, brief.today)
-    if brief not in _computed:
-        _computed[brief] = office_figures(session, brief.scope.period, brief.scope.filter,
-                                          brief.today)
-    return _computed[brief]
+    return office_figures(session, brief.scope.period, brief.scope.filter, brief.today,
+                          tallies_of(session, brief))
 
 
 def _overview_text(f: OfficeFigures) -> str:
@@ -135,7 +140,8 @@ def suggestions_section(session: Session, brief: Brief) -> Section:
 def scorecard_section(session: Session, brief: Brief) -> Section:
     """量化考核: the departments ranked under the office's rules for the period."""
     rules = load_rules(current_app.instance_path)
-    cards = scorecard(session, brief.scope.period, rules, brief.scope.filter, brief.today)
+    cards = scorecard(session, brief.scope.period, rules, brief.scope.filter, brief.today,
+                      tallies_of(session, brief))
     return Section("承办单位量化考核", [
         f"按考核规则（{rules.source.rsplit('/', 1)[-1]}）计分；无数据的指标不计分，"
         "其余指标按比例折算；不予受理和经核实退回的件不计入承办单位。"],

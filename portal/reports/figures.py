@@ -247,10 +247,12 @@ def _breakdown(t: Tallies, dimension: str) -> dict[Any, Volume]:
 
 
 def office_figures(session: Session, period: Period, f: Filter | None = None,
-                   today: dt.date | None = None) -> OfficeFigures:
-    """Every figure of the office for ``period`` and the cases ``f`` selects."""
+                   today: dt.date | None = None, tallies: Tallies | None = None
+                   ) -> OfficeFigures:
+    """Every figure of the office for ``period`` and the cases ``f`` selects (from
+    ``tallies`` when the caller has them already: a report reads them twice)."""
     f = f or Filter()
-    t = compute(session, period, f, today)
+    t = tallies or compute(session, period, f, today)
     campaigns = {c for c in t["received"].by("campaign_id") | t["adoption"].by("campaign_id")
                  if c is not None}
     return OfficeFigures(
@@ -263,10 +265,11 @@ def office_figures(session: Session, period: Period, f: Filter | None = None,
 
 
 def department_figures(session: Session, period: Period, f: Filter | None = None,
-                       today: dt.date | None = None) -> list[DepartmentFigures]:
+                       today: dt.date | None = None, tallies: Tallies | None = None
+                       ) -> list[DepartmentFigures]:
     """The figures of each active department (or the one ``f`` names), by id."""
     f = f or Filter()
-    t = compute(session, period, f, today)
+    t = tallies or compute(session, period, f, today)
     query = select(Department.id, Department.name).order_by(Department.id)
     query = query.where(Department.id == f.department_id) if f.department_id is not None \
         else query.where(Department.is_active.is_(True))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from .figures import DepartmentFigures, department_figures
+from .figures import DepartmentFigures, Tallies, department_figures
 from .measures import COUNTED, WEIGHED
 from .period import Filter, Period
 from .rules import Rules
@@ -76,6 +76,7 @@ def rank(cards: list[Card]) -> list[Card]:
 
 
 def scorecard(session: Session, period: Period, rules: Rules, f: Filter | None = None,
-              today: dt.date | None = None) -> list[Card]:
+              today: dt.date | None = None, tallies: Tallies | None = None) -> list[Card]:
     """Every department's card for ``period``, ranked."""
-    return rank([score(d, rules) for d in department_figures(session, period, f, today)])
+    return rank([score(d, rules)
+                 for d in department_figures(session, period, f, today, tallies)])

@@ -23,8 +23,8 @@ from portal.clock import local_year
 
 from . import tables
 from .document import Chart, ChartKind, Table
-from .figures import OfficeFigures, office_figures
-from .period import Period
+from .figures import OfficeFigures, compute, office_figures
+from .period import Filter, Period
 from .render_svg import chart_svg
 from .rules import load_rules
 from .scorecard import Card, scorecard
@@ -77,19 +77,21 @@ def year_stats(session: Session, year: int, today: dt.date) -> YearStats:
         found = cache.get(key)
     if found and time.monotonic() - found[0] < keep:
         return found[1]
-    stats = compute(session, year, today)
+    stats = build_year(session, year, today)
     with _lock:
         cache[key] = (time.monotonic(), stats)
     return stats
 
 
-def compute(session: Session, year: int, today: dt.date) -> YearStats:
+def build_year(session: Session, year: int, today: dt.date) -> YearStats:
     through = min(dt.date(year, 12, 31), today)
     span = Period(dt.date(year, 1, 1), through)
-    totals = office_figures(session, span, today=today)
+    counted = compute(session, span, Filter(), today)
+    totals = office_figures(session, span, today=today, tallies=counted)
     months = [(f"{m}月", office_figures(session, _month_upto(year, m, through), today=today))
               for m in range(1, through.month + 1)]
-    cards = scorecard(session, span, load_rules(current_app.instance_path), today=today)
+    cards = scorecard(session, span, load_rules(current_app.instance_path), today=today,
+                      tallies=counted)
     return YearStats(year, through, totals, _blocks(totals, months, cards))
 
 
