@@ -76,6 +76,7 @@ def lives(pubs: list[BenchPub], times: list[dt.datetime], ids: dict[str, dict[st
           campaign_id: int, calendar: Any, today: dt.date, seed: int) -> Iterator[Rows]:
     """Batches of rows: every case's history up to ``today``."""
     from portal.cases.workflow import Action, Channel, Role, Status
+    from portal.chinese import letter_words
     from portal.clock import to_local
 
     rng = random.Random(seed + 1)
@@ -90,7 +91,8 @@ def lives(pubs: list[BenchPub], times: list[dt.datetime], ids: dict[str, dict[st
             "category_id": ids["categories"][pub.category_name], "reopen_count": 0,
             "campaign_id": campaign_id if pub.channel == Channel.SUGGESTION
             and rng.random() < 0.3 else None,
-            "submitted_at": submitted, "updated_at": submitted}
+            "submitted_at": submitted, "updated_at": submitted,
+            "topic_words": letter_words(pub.title, pub.letter)}  # as submit_case does
         rows.cases.append(case)
         life = History(rows, case, submitted)
         life.event(Action.SUBMIT, None, Status.SUBMITTED, Role.CITIZEN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +15,8 @@ CITY_DICTIONARY = HERE / "civic_dict.txt"
 SYNONYMS = HERE / "synonyms.txt"
 _lock = threading.Lock()
 _loaded = False
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+LETTER_WORDS_CHARS = 2000  # of a letter: longer ones are mostly attachments pasted in
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -46,3 +49,15 @@ def civic_words() -> frozenset[str]:
     dictionary = {line.split()[0] for line in
                   CITY_DICTIONARY.read_text(encoding="utf-8").splitlines() if line.strip()}
     return frozenset(dictionary | set(synonym_groups()))
+
+
+def letter_words(title: str, text: str) -> str:
+    """The distinct Chinese words (two characters or more) of a letter, space-separated,
+    for the reports' hot topics: cut once when the letter arrives, not at every report.
+
+    Without the HMM jieba guesses no new words, so an unknown name stays single
+    characters and is not kept.
+    """
+    load_dictionary()
+    words = jieba.cut(f"{title}\n{text[:LETTER_WORDS_CHARS]}", HMM=False)
+    return " ".join(dict.fromkeys(w for w in words if _HAN_WORD.fullmatch(w)))

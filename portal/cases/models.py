@@ -105,6 +105,9 @@ class Case(Base):
     # SHA-256 of the title and letter, spacing and punctuation aside (cases/duplicates.py);
     # None for cases written before migration 0009 and for imported replies.
     content_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The letter's words (portal.chinese.letter_words) for the reports' hot topics; None
+    # until cut (imported letters, those before migration 0013, and after a purge).
+    topic_words: Mapped[str | None] = mapped_column(Text)
 
     # Handling, set only by the workflow services.
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)

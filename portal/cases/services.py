@@ -13,6 +13,7 @@ from flask import has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.chinese import letter_words
 from portal.clock import local_today
 from portal.db import utcnow
 from portal.logs import request_id
@@ -127,6 +128,7 @@ def submit_case(session: Session, submission: Submission, actor: Actor) -> Case:
         consent_publish=submission.consent_publish,
         submission_token=submission.submission_token,
         content_fingerprint=content_fingerprint(submission.title, submission.content),
+        topic_words=letter_words(submission.title, submission.content),
         contact=Contact(
             name=contact.name or None,
             salutation=contact.salutation or None,

@@ -72,6 +72,7 @@ def purge_cases(session: Session, case_ids: list[int], now: dt.datetime,
             case.contact.name = case.contact.phone = case.contact.email = None
         case.location = None
         case.content_fingerprint = None  # taken from the letter as written, before redaction
+        case.topic_words = None  # likewise: cut again from the redacted text when needed
         discard_attachments(session, list(case.attachments))  # photos show people, plates
         case.personal_data_purged_at = now
     for row in session.scalars(select(Open311Request)

@@ -18,11 +18,11 @@ from pathlib import Path
 import jieba
 import jieba.analyse
 import jieba.posseg
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case
-from portal.chinese import civic_words, load_dictionary, synonym_groups
+from portal.chinese import civic_words, letter_words, load_dictionary, synonym_groups
 from portal.urls import external_url
 from portal.wall.models import Publication
 
@@ -33,7 +33,6 @@ from .scope import Scope
 TOPIC_TAGS = frozenset({"n", "ns", "nt", "nz", "nw", "vn", "an", "l", "i", "j"})
 BOILERPLATE_FILE = Path(__file__).with_name("boilerplate.txt")
 _HAN_ONLY = re.compile(r"[\u4e00-\u9fff]{2,}")
-MAX_CHARS = 2000  # of a letter: longer ones are mostly attachments pasted in
 
 
 @dataclass(frozen=True)
@@ -80,17 +79,15 @@ def topic_of(word: str) -> str | None:
     return None
 
 
-def letter_topics(text: str) -> set[tuple[str, str]]:
-    """The ``(topic, word)`` pairs of one letter."""
-    load_dictionary()  # before cutting: 噪音扰民 and 人民路 are the city's words
-    # Without the HMM jieba guesses no new words: an unknown name stays single characters.
-    return {(topic, word) for word in jieba.cut(text[:MAX_CHARS], HMM=False)
-            if (topic := topic_of(word)) is not None}
+def letter_topics(words: str) -> set[tuple[str, str]]:
+    """The ``(topic, word)`` pairs of one letter's words (``chinese.letter_words``)."""
+    return {(topic, word) for word in words.split() if (topic := topic_of(word)) is not None}
 
 
 def rank_topics(letters: Iterable[tuple[int, str]], *, limit: int = 20, min_cases: int = 2
                 ) -> list[tuple[HotTopic, list[int]]]:
-    """The ``limit`` topics of ``(case id, text)`` pairs with their cases' ids in order.
+    """The ``limit`` topics of ``(case id, letter words)`` pairs with their cases' ids in
+    order.
 
     Each topic scores its count of letters times its IDF (TF-IDF over the period, a letter
     counting once), ties broken by the term; topics of fewer than ``min_cases`` go.
@@ -123,15 +120,27 @@ def _examples(session: Session, scope: Scope, wanted: set[int]) -> dict[int, Exa
             for case_id, pub_id, title in rows if case_id in wanted}
 
 
+def _words(session: Session, scope: Scope) -> list[tuple[int, str]]:
+    """Each letter's words, cutting (and keeping) those not cut yet: letters imported or
+    written before migration 0013, or purged since."""
+    rows = session.execute(select(Case.id, Case.topic_words).where(*scope.case_filter())
+                           .order_by(Case.id)).all()
+    missing = [i for i, words in rows if words is None]
+    cut: dict[int, str] = {}
+    for lo in range(0, len(missing), 1000):
+        chunk = session.execute(select(Case.id, Case.title, Case.content)
+                                .where(Case.id.in_(missing[lo:lo + 1000])))
+        fresh = {i: letter_words(title, content) for i, title, content in chunk}
+        session.execute(update(Case), [{"id": i, "topic_words": w} for i, w in fresh.items()])
+        cut |= fresh
+    return [(i, words if words is not None else cut[i]) for i, words in rows]
+
+
 def hot_topics(session: Session, scope: Scope, *, limit: int = 20, min_cases: int = 2,
                examples: int = 3) -> list[HotTopic]:
     """The period's hot topics, each with up to ``examples`` published replies (the
     earliest letters first)."""
-    rows = session.execute(select(Case.id, Case.title, Case.content)
-                           .where(*scope.case_filter()).order_by(Case.id)
-                           .execution_options(yield_per=1000))
-    letters = ((i, f"{title}\n{content}") for i, title, content in rows)
-    ranked = rank_topics(letters, limit=limit, min_cases=min_cases)
+    ranked = rank_topics(_words(session, scope), limit=limit, min_cases=min_cases)
     published = _examples(session, scope, {i for _, ids in ranked for i in ids})
     return [HotTopic(topic.term, topic.variants, topic.cases, topic.score,
                      tuple([published[i] for i in ids if i in published][:examples]))

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from portal.cases.models import Contact
+from portal.chinese import letter_words
 from portal.reports.hot_topics import hot_topics, rank_topics
 from portal.reports.scope import Scope
 from tests.helpers.reports import OCTOBER, add_letter
@@ -69,7 +70,8 @@ def test_contact_data_and_boilerplate_never_become_topics(app, session, month):
 
 def test_ties_are_broken_by_the_term_whatever_the_order_of_the_letters():
     # Two streets of the same IDF in jieba's table, in as many letters: the same score.
-    letters = [(1, "中山路积水"), (2, "解放路积水"), (3, "解放路堵车"), (4, "中山路堵车")]
+    letters = [(i, letter_words(text, "")) for i, text in
+               [(1, "中山路积水"), (2, "解放路积水"), (3, "解放路堵车"), (4, "中山路堵车")]]
     forward = [(t.term, t.cases, t.score) for t, _ in rank_topics(letters)]
     assert forward == [(t.term, t.cases, t.score) for t, _ in rank_topics(letters[::-1])]
     terms = [term for term, _, _ in forward]
@@ -82,3 +84,26 @@ def test_a_keyword_narrows_the_letters(app, session, month):
         topics = hot_topics(session, Scope(OCTOBER_SCOPE.start, OCTOBER_SCOPE.end,
                                            keyword="人民路"))
     assert {t.term: t.cases for t in topics} == {"人民路": 2, "施工": 2}
+
+
+def test_letters_are_cut_once_and_their_words_kept(app, session, month):
+    assert month.topic_words is None  # laid out as rows, as an imported letter is
+    with app.app_context():
+        first = hot_topics(session, OCTOBER_SCOPE, min_cases=1, limit=100)
+        session.refresh(month)
+        assert month.topic_words == letter_words(month.title, month.content)
+        assert "人民路" in month.topic_words.split() and PHONE not in month.topic_words
+        assert hot_topics(session, OCTOBER_SCOPE, min_cases=1, limit=100) == first
+
+
+def test_a_submitted_letter_arrives_with_its_words(session, category):
+    from portal.cases.services import ContactData, Submission, submit_case
+    from portal.cases.workflow import Actor, Channel, Kind
+
+    case = submit_case(session, Submission(
+        channel=Channel.MAILBOX, kind=Kind.COMPLAINT, title="人民路夜间施工噪音扰民",
+        content=f"反映人：{NAME}，电话{PHONE}。工地夜间施工。", category_id=category.id,
+        contact=ContactData(phone=PHONE)), Actor.citizen())
+    words = case.topic_words.split()
+    assert {"人民路", "夜间", "施工"} <= set(words)
+    assert not [w for w in words if NAME in w or PHONE in w]
