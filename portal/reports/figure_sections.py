@@ -35,12 +35,18 @@ def tallies_of(session: Session, brief: Brief) -> Tallies:
     return _counted[brief]
 
 
+_figured: weakref.WeakKeyDictionary[Brief, OfficeFigures] = weakref.WeakKeyDictionary()
+
+
 def figures_of(session: Session, brief: Brief, period: Period | None = None) -> OfficeFigures:
-    """The office's figures for the report's period (or ``period``), with its filter."""
+    """The office's figures for the report's period (once per report), or for another
+    ``period`` with the report's filter."""
     if period is not None:
         return office_figures(session, period, brief.scope.filter, brief.today)
-    return office_figures(session, brief.scope.period, brief.scope.filter, brief.today,
-                          tallies_of(session, brief))
+    if brief not in _figured:
+        _figured[brief] = office_figures(session, brief.scope.period, brief.scope.filter,
+                                         brief.today, tallies_of(session, brief))
+    return _figured[brief]
 
 
 def _overview_text(f: OfficeFigures) -> str:

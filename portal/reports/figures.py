@@ -191,6 +191,29 @@ def compute(session: Session, period: Period, f: Filter, today: dt.date | None =
                     for name, source in SOURCES.items()}, answers(session, period, f))
 
 
+@dataclass(frozen=True)
+class MonthLine:
+    """What a trend shows of one period, from five of the figures' queries."""
+
+    received: int
+    answered: int
+    timeliness: Timeliness
+    ratings: Ratings
+
+
+LINE_SOURCES = ("received", "answered", "rated", "closed", "overdue_now")
+
+
+def month_line(session: Session, period: Period, f: Filter | None = None,
+               today: dt.date | None = None) -> MonthLine:
+    """The figures of one line of a trend (the same definitions, fewer of them)."""
+    f, today = f or Filter(), today or local_today()
+    t = Tallies({name: tally(session, SOURCES[name](period, today), f) for name in LINE_SOURCES},
+                answers(session, period, f))
+    return MonthLine(t["received"].total(), t["answered"].total(), _timeliness(t, t.answers),
+                     _ratings(t))
+
+
 def _volume(t: Tallies, **match: Any) -> Volume:
     return Volume(**{name: t[name].total(**match) for name in VOLUME})
 

@@ -25,7 +25,7 @@ from portal.db import db
 
 from . import tables
 from .document import Chart, ChartKind, Table
-from .figures import OfficeFigures, compute, office_figures
+from .figures import MonthLine, OfficeFigures, compute, month_line, office_figures
 from .period import Filter, Period
 from .render_svg import chart_svg
 from .rules import load_rules
@@ -114,7 +114,7 @@ def build_year(session: Session, year: int, today: dt.date) -> YearStats:
     span = Period(dt.date(year, 1, 1), through)
     counted = compute(session, span, Filter(), today)
     totals = office_figures(session, span, today=today, tallies=counted)
-    months = [(f"{m}月", office_figures(session, _month_upto(year, m, through), today=today))
+    months = [(f"{m}月", month_line(session, _month_upto(year, m, through), today=today))
               for m in range(1, through.month + 1)]
     cards = scorecard(session, span, load_rules(current_app.instance_path), today=today,
                       tallies=counted)
@@ -126,7 +126,7 @@ def _month_upto(year: int, month: int, through: dt.date) -> Period:
     return Period(whole.start, min(whole.end, through))
 
 
-def _blocks(totals: OfficeFigures, months: list[tuple[str, OfficeFigures]],
+def _blocks(totals: OfficeFigures, months: list[tuple[str, MonthLine]],
             cards: list[Card]) -> tuple[Block, ...]:
     trend = tables.trend(months)
     channel, category = tables.by_channel(totals), tables.by_category(totals)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from portal.cases.workflow import Channel, Kind
 
 from .document import Cell, Chart, ChartKind, Series, Table
-from .figures import OfficeFigures, Rate, Suggestions, Volume
+from .figures import MonthLine, OfficeFigures, Rate, Suggestions, Volume
 from .scorecard import Card
 
 VOLUME_COLUMNS = ["收到", "受理", "不予受理", "并案", "办理答复", "反馈市民", "办结"]
@@ -78,12 +78,12 @@ def suggestions(f: OfficeFigures) -> Table:
     return Table("人民建议征集与采纳", ["范围", *ADOPTION_COLUMNS], rows)
 
 
-def trend(months: Sequence[tuple[str, OfficeFigures]]) -> Table:
+def trend(months: Sequence[tuple[str, MonthLine]]) -> Table:
     """One row per month: volume, timeliness and satisfaction."""
     return Table("逐月情况", TREND_COLUMNS, [
-        [label, f.volume.received, f.volume.answered, percent(f.timeliness.on_time_rate),
-         one_decimal(f.timeliness.average_days), percent(f.ratings.satisfaction)]
-        for label, f in months])
+        [label, m.received, m.answered, percent(m.timeliness.on_time_rate),
+         one_decimal(m.timeliness.average_days), percent(m.ratings.satisfaction)]
+        for label, m in months])
 
 
 def ranking(cards: Sequence[Card], caption: str = "承办单位量化考核排名") -> Table:

@@ -11,7 +11,13 @@ import datetime as dt
 import pytest
 
 from portal.cases.workflow import Channel, Kind
-from portal.reports.figures import NO_DATA, Rate, department_figures, office_figures
+from portal.reports.figures import (
+    NO_DATA,
+    Rate,
+    department_figures,
+    month_line,
+    office_figures,
+)
 from portal.reports.period import Filter, Period
 from tests.helpers.figures import TODAY, October, build_october
 
@@ -133,3 +139,10 @@ def test_periods_are_the_citys_months():
     for junk in ("2026-13", "october", "2026-10-01", ""):
         with pytest.raises(ValueError):
             Period.parse(junk)
+
+
+def test_a_trend_line_counts_as_the_full_figures_do(session, october):
+    line = month_line(session, OCTOBER, today=TODAY)
+    full = office_figures(session, OCTOBER, today=TODAY)
+    assert (line.received, line.answered) == (12, 6)
+    assert (line.timeliness, line.ratings) == (full.timeliness, full.ratings)
