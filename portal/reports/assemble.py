@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.campaigns.models import Campaign
 from portal.cases.models import Case, Category
 from portal.db import utcnow
+from portal.privacy.whistleblower import masked
 from portal.urls import external_url
 
 from .brief import Brief, SectionBuilder
@@ -47,6 +48,8 @@ def hot_topics_section(session: Session, brief: Brief) -> Section:
     return section
 
 
+# A report is read by every supervisor and passed around as a document: a case appears in
+# it by its number and its title with every personal detail masked (docs/security.md A33).
 def _staff_link(case: Case) -> Link:
     return Link(str(case.id), external_url("staff_cases.show", case_id=case.id))
 
@@ -61,7 +64,7 @@ def overdue_section(session: Session, brief: Brief) -> Section:
     section = Section("超期未办结诉求", [f"截至{day.year}年{day.month}月{day.day}日，"
                                           f"已过办理期限仍在承办单位办理的诉求共 {len(cases)} 件。"])
     section.tables.append(Table("超期未办结诉求", ["编号", "标题", "承办单位", "办理期限", "超期天数"], [
-        [_staff_link(c), c.title, c.department.name if c.department else None,
+        [_staff_link(c), masked(c.title, c), c.department.name if c.department else None,
          c.due_on.isoformat() if c.due_on else None,
          (day - c.due_on).days if c.due_on else None] for c in cases]))
     return section
@@ -78,7 +81,8 @@ def typical_cases_section(session: Session, brief: Brief) -> Section | None:
     rows: list[list[Cell]] = []
     for case in (found[i] for i in brief.typical_case_ids if i in found):
         public = case.publication if case.is_published else None
-        rows.append([_staff_link(case), case.title, case.category.name if case.category else None,
+        rows.append([_staff_link(case), masked(case.title, case),
+                     case.category.name if case.category else None,
                      case.department.name if case.department else None, case.status.label,
                      Link(public.title, external_url("wall.detail", publication_id=public.id))
                      if public else None])

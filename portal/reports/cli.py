@@ -16,6 +16,7 @@ from portal.db import db
 from .brief import Brief
 from .files import file_stem, write_files
 from .models import ReportKind
+from .rules import RulesError
 from .scope import Scope, month_scope
 from .services import issue_report
 
@@ -25,7 +26,10 @@ OUT_HELP = "Folder for the files (default: instance/reports/)."
 
 def _issue_and_write(brief: Brief, out: Path | None) -> None:
     click.echo(f"正在生成（{brief.scope.days}）…")
-    stored = issue_report(db.session, brief)
+    try:
+        stored = issue_report(db.session, brief)
+    except RulesError as error:
+        raise click.ClickException(f"考核规则文件有误：{error}") from error
     db.session.commit()
     report = stored.report
     click.echo(f"已存档：{stored.title}（编号 {stored.id}）")

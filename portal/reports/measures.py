@@ -18,8 +18,10 @@ class Measure:
 
 
 def _inverse(rate: Rate) -> float | None:
+    """1 − the rate, never below 0: reopens in a period may outnumber its answers (cases
+    answered the month before are reopened in this one)."""
     value = rate.value
-    return None if value is None else 1 - value
+    return None if value is None else max(0.0, 1 - value)
 
 
 def _mark(d: DepartmentFigures) -> float | None:

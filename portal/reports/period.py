@@ -18,6 +18,10 @@ from portal.cases.workflow import Channel, Kind
 from portal.clock import city_zone
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+# The days a period may cover: enough for any record, and the instants of both ends
+# stay within what Python's dates can hold in any time zone.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+OUT_OF_RANGE = "日期应在2000年至2100年之间"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Period:
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise ValueError("结束日期不能早于开始日期")
+        if self.start < FIRST_DAY or self.end > LAST_DAY:
+            raise ValueError(OUT_OF_RANGE)
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
@@ -43,7 +49,7 @@ class Period:
         if not found:
             raise ValueError(f"not a month: {text!r}")
         year, month = int(found[1]), int(found[2])
-        if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        if not 1 <= month <= 12:
             raise ValueError(f"not a month: {text!r}")
         return cls.month(year, month)
 

@@ -6,6 +6,7 @@ A file with an error is refused with the line it is on.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -63,7 +64,8 @@ def _line_of(text: str, section: str, key: str | None = None) -> int:
 
 
 def _number(value: Any, where: str, line: int) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            0 <= value < math.inf):  # NaN compares false: refused too
         raise RulesError(f"第 {line} 行：{where} 应为不小于 0 的数")
     return float(value)
 

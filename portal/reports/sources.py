@@ -15,7 +15,7 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from portal.cases.models import Case, CaseEvent
-from portal.cases.workflow import Action, Status
+from portal.cases.workflow import Action
 
 from .period import Period
 from .tally import Query
@@ -59,8 +59,7 @@ def per_event(*actions: Action) -> Source:
 
 def overdue_now(period: Period, today: dt.date) -> Query:
     """Still with a department past its deadline on ``today`` (the period plays no part)."""
-    return select(Case.id.label("case_id"), Case.department_id).where(
-        Case.status == Status.ASSIGNED, Case.due_on < today)
+    return select(Case.id.label("case_id"), Case.department_id).where(Case.overdue_on(today))
 
 
 def escalated(period: Period, today: dt.date) -> Query:

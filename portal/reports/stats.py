@@ -10,6 +10,7 @@ often than the figures change, and a year of 100,000 cases takes seconds to coun
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,8 +29,10 @@ from .document import Chart, ChartKind, Table
 from .figures import MonthLine, OfficeFigures, compute, month_line, office_figures
 from .period import Filter, Period
 from .render_svg import chart_svg
-from .rules import load_rules
+from .rules import RulesError, load_rules
 from .scorecard import Card, scorecard
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,13 @@ def build_year(session: Session, year: int, today: dt.date) -> YearStats:
     totals = office_figures(session, span, today=today, tallies=counted)
     months = [(f"{m}月", month_line(session, _month_upto(year, m, through), today=today))
               for m in range(1, through.month + 1)]
-    cards = scorecard(session, span, load_rules(current_app.instance_path), today=today,
-                      tallies=counted)
+    try:
+        rules = load_rules(current_app.instance_path)
+    except RulesError as error:  # the page goes on without the ranking; staff see why
+        log.error("scorecard rules refused, /stats shows no ranking: %s", error)
+        cards = None
+    else:
+        cards = scorecard(session, span, rules, today=today, tallies=counted)
     return YearStats(year, through, totals, _blocks(totals, months, cards))
 
 
@@ -127,11 +135,13 @@ def _month_upto(year: int, month: int, through: dt.date) -> Period:
 
 
 def _blocks(totals: OfficeFigures, months: list[tuple[str, MonthLine]],
-            cards: list[Card]) -> tuple[Block, ...]:
+            cards: list[Card] | None) -> tuple[Block, ...]:
+    """The page's parts; the ranking only when the scorecard rules could be read."""
     trend = tables.trend(months)
     channel, category = tables.by_channel(totals), tables.by_category(totals)
     adoption = tables.suggestions(totals)
-    ranking = tables.ranking(cards)
+    ranking = () if cards is None else (
+        Block("ranking", "承办单位量化考核", None, tables.ranking(cards)),)
     return (
         Block("volume", "每月诉求量",
               tables.column_chart(trend, ChartKind.BAR, 0, [1, 2], "每月收到与办理答复件数"),
@@ -147,5 +157,5 @@ def _blocks(totals: OfficeFigures, months: list[tuple[str, MonthLine]],
         Block("suggestions", "建议征集与采纳",
               tables.column_chart(adoption, ChartKind.BAR, 0, [1, 3, 4],
                                   "收到、采纳和部分采纳的建议"), adoption),
-        Block("ranking", "承办单位量化考核", None, ranking),
+        *ranking,
     )

@@ -120,9 +120,12 @@ def queue_query(session: Session, user: StaffUser, queue: Queue, filters: Filter
                 today: dt.date) -> Select[Case]:
     query = select(Case).where(visible_to(user), queue.where(user, today))
     f = filters
+    # Behind a figure, the department is the one the figure counted the case for (the unit
+    # that held it then), which ``_behind`` applies; the case may have moved on since.
+    department = None if f.figure and f.period else f.department_id
     for column, value in ((Case.channel, f.channel), (Case.kind, f.kind),
                           (Case.category_id, f.category_id),
-                          (Case.department_id, f.department_id), (Case.status, f.status)):
+                          (Case.department_id, department), (Case.status, f.status)):
         if value not in (None, ""):
             query = query.where(column == value)
     if f.date_from:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -22,6 +23,7 @@ from wtforms import StringField, ValidationError
 from wtforms.validators import Optional
 
 from portal.auth.access import requires
+from portal.auth.events import record_security_event
 from portal.campaigns.models import Campaign
 from portal.cases.models import Case, Category
 from portal.cases.workflow import Role
@@ -40,7 +42,9 @@ from portal.pagination import paginate
 from portal.reports.brief import Brief
 from portal.reports.files import FORMATS, file_stem
 from portal.reports.models import ReportKind, StoredReport
+from portal.reports.period import FIRST_DAY, LAST_DAY, OUT_OF_RANGE
 from portal.reports.render_svg import chart_svg
+from portal.reports.rules import RulesError
 from portal.reports.scope import Scope, month_scope
 from portal.reports.services import issue_report
 from portal.security import page_with_charts
@@ -96,6 +100,11 @@ class MonthlyForm(PortalForm):
             raise ValidationError(str(exc)) from exc
 
 
+def _in_range(day: dt.date | None) -> None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(OUT_OF_RANGE)
+
+
 class SpecialForm(PortalForm):
     date_from = LocalDateField("开始日期", validators=[given("开始日期")])
     date_to = LocalDateField("结束日期", validators=[given("结束日期")])
@@ -104,7 +113,11 @@ class SpecialForm(PortalForm):
     keyword = line_field("关键词", max_=50, need=False, description="标题或正文含此词的来信")
     typical = typical_field()
 
+    def validate_date_from(self, field: Any) -> None:
+        _in_range(field.data)
+
     def validate_date_to(self, field: Any) -> None:
+        _in_range(field.data)
         if self.date_from.data and field.data and field.data < self.date_from.data:
             raise ValidationError("结束日期不能早于开始日期")
 
@@ -128,7 +141,12 @@ def _list_page(monthly: MonthlyForm, special: SpecialForm) -> Any:
 
 
 def _issue(brief: Brief) -> Any:
-    stored = issue_report(db.session, brief)
+    try:
+        stored = issue_report(db.session, brief)
+    except RulesError as error:  # the office's scorecard rules: refused, nothing kept
+        db.session.rollback()
+        flash(f"考核规则文件有误，未能生成报告：{error}", "error")
+        return redirect(url_for(".index"), code=303)
     db.session.commit()
     flash(f"已生成“{stored.title}”。", "success")
     return redirect(url_for(".show", report_id=stored.id), code=303)
@@ -165,10 +183,14 @@ def make_special() -> Any:
                         special.typical.data or ()))
 
 
-def _load(report_id: int) -> StoredReport:
+def _opened(report_id: int, action: str) -> StoredReport:
+    """The report, its opening logged like an opened case (docs/security.md A28)."""
     stored = db.session.get(StoredReport, report_id)
     if stored is None:
         abort(404)
+    record_security_event(action, user=current_user, object_type="stored_report",
+                          object_id=stored.id)
+    db.session.commit()
     return stored
 
 
@@ -176,7 +198,7 @@ def _load(report_id: int) -> StoredReport:
 @requires(*STAFF)
 def show(report_id: int) -> Any:
     """Show a report as issued, with its downloads."""
-    stored = _load(report_id)
+    stored = _opened(report_id, "open_report")
     html = render_template("staff/report.html", stored=stored, report=stored.report,
                            chart_svg=chart_svg, formats=FORMATS)
     return page_with_charts(html)
@@ -189,7 +211,7 @@ def download(report_id: int, extension: str) -> Any:
     fmt = FORMATS.get(extension)
     if fmt is None:
         abort(404)
-    stored = _load(report_id)
+    stored = _opened(report_id, "export_report")
     report = stored.report
     return send_file(io.BytesIO(fmt.render(report)), mimetype=fmt.mimetype, as_attachment=True,
                      download_name=f"{file_stem(stored.id, report)}.{extension}")

@@ -47,11 +47,13 @@ def index() -> Any:
     except RulesError as error:
         return render_template("staff/scorecard.html", period=period, cards=[], trend=[],
                                rules_error=str(error), period_error=period_error), 200
-    own = None if sees_all else Filter(department_id=current_user.department_id)
-    cards = scorecard(db.session, period, rules, own)
-    trend = [] if sees_all else [
-        (month, scorecard(db.session, month, rules, own)[0].score)
-        for month in period.months_back(TREND_MONTHS)]
+    cards = scorecard(db.session, period, rules)
+    trend = []
+    if not sees_all:  # a handler: their own card, ranked among all, and its scores
+        cards = [c for c in cards if c.department_id == current_user.department_id]
+        own = Filter(department_id=current_user.department_id)
+        trend = [(month, scorecard(db.session, month, rules, own)[0].score)
+                 for month in period.months_back(TREND_MONTHS)]
     return render_template("staff/scorecard.html", period=period, cards=cards, trend=trend,
                            rules=rules, rules_error=None, period_error=period_error,
                            sees_all=sees_all)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
+from portal.auth.models import SecurityEvent
 from portal.cases.workflow import Role
 from portal.reports.models import StoredReport
 from tests.helpers import count, field_errors, login, make_staff
@@ -81,6 +84,10 @@ def test_a_monthly_report_made_from_the_page_opens_as_issued(app, session, staff
     for extension in ("html", "docx", "zip"):
         assert client.get(f"{path}.{extension}").status_code == 200
     assert client.get(f"{path}.exe").status_code == 404
+    # Each opening and download is in the security log, like an opened case.
+    logged = session.scalars(select(SecurityEvent.action).where(
+        SecurityEvent.object_type == "stored_report").order_by(SecurityEvent.id)).all()
+    assert logged == ["issue_report", "open_report"] + ["export_report"] * 4
 
 
 @pytest.mark.parametrize("fields, field, message", [
@@ -104,12 +111,25 @@ def test_a_malformed_monthly_form_is_refused_beside_its_field(app, session, staf
     ({"date_from": "2026-10-01", "date_to": "2026-10-31", "category": "99"},
      "special-category", "请从列表中选择"),
     ({"date_to": "2026-10-31"}, "special-date_from", "请填写开始日期"),
+    ({"date_from": "0001-01-01", "date_to": "2026-10-31"}, "special-date_from",
+     "2000年至2100年"),
+    ({"date_from": "2026-10-01", "date_to": "9999-12-31"}, "special-date_to", "2000年至2100年"),
 ])
 def test_a_malformed_special_form_is_refused_beside_its_field(app, session, staff, fields,
                                                               field, message):
     response = make(signed_in(app, "admin"), "special", **fields)
     assert response.status_code == 400
     assert message in field_errors(response.get_data(as_text=True), field)
+
+
+def test_scorecard_rules_with_an_error_refuse_the_report_and_say_why(app, session, staff):
+    (Path(app.instance_path) / "scorecard.toml").write_text(
+        "[weights]\non_time_rate = \n", encoding="utf-8")
+    client = signed_in(app, "supervisor")
+    response = make(client, "monthly", month="2026-10")
+    assert response.status_code == 303 and count(session, StoredReport) == 0
+    assert "考核规则文件有误，未能生成报告：第 2 行" in client.get("/staff/reports").get_data(
+        as_text=True)
 
 
 def test_a_special_report_with_a_keyword(app, session, staff):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from portal.reports.figures import DepartmentFigures, Handling, Ratings, Timeliness, Volume
 from portal.reports.period import Period
 from portal.reports.rules import DEFAULT, RulesError, load_rules, parse_rules
-from portal.reports.scorecard import scorecard
+from portal.reports.scorecard import score, scorecard
 from tests.helpers.figures import TODAY, October, build_october
 
 
@@ -51,6 +52,8 @@ def test_a_missing_figure_scales_the_others_up(session, october):
     ("[weights]\non_time_rate = -5\n", 2),  # negative weight
     ("[weights]\non_time_rate = 30\n[deductions]\noverdue_now = 3\n", 4),  # wrong shape
     ("[weights]\non_time_rate = 30\n[bonus]\nx = 1\n", 3),  # unknown section
+    ("[weights]\non_time_rate = nan\n", 2),  # not a number: every score would be NaN
+    ("[weights]\non_time_rate = 30\nsatisfaction_rate = inf\n", 3),
 ])
 def test_invalid_rules_are_refused_with_their_line(text, line):
     with pytest.raises(RulesError, match=f"第 {line} 行"):
@@ -60,3 +63,12 @@ def test_invalid_rules_are_refused_with_their_line(text, line):
 def test_the_default_rules_are_valid():
     rules = parse_rules(DEFAULT.read_text(encoding="utf-8"))
     assert rules.total == 100
+
+
+def test_more_reopens_than_answers_scores_zero_not_less():
+    # Two cases answered in September, reopened in October, one answered in October.
+    figures = DepartmentFigures(1, "市住建委", Volume(answered=1), Timeliness(), Ratings(),
+                                Handling(reopens=2))
+    assert str(figures.reopen_rate) == "200.0%"
+    card = score(figures, parse_rules("[weights]\nreopen_rate = 10\n"))
+    assert card.score == 0 and [p.points for p in card.parts] == [0]

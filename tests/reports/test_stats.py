@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,15 @@ def test_unknown_years_and_tables_are_not_found(client, october, url):
 def test_the_home_page_and_the_wall_link_to_the_figures(client):
     for page in ("/", "/wall"):
         assert '<a href="/stats">办理情况统计</a>' in client.get(page).get_data(as_text=True)
+
+
+def test_scorecard_rules_with_an_error_leave_out_the_ranking_not_the_page(client, october,
+                                                                           app):
+    (Path(app.instance_path) / "scorecard.toml").write_text(
+        "[weights]\non_time_rate = nan\n", encoding="utf-8")
+    page = client.get("/stats?year=2026")
+    assert page.status_code == 200
+    assert "每月诉求量" in page.get_data(as_text=True)
+    assert "承办单位量化考核" not in page.get_data(as_text=True).split("<footer")[0].split(
+        "口径")[0]
+    assert client.get("/stats/ranking.csv?year=2026").status_code == 404

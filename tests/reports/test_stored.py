@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal.cases.models import Department
+from portal.cases.models import Contact, Department
 from portal.cases.workflow import Role, Status
 from portal.reports.brief import Brief
 from portal.reports.document import Report, Section
@@ -101,3 +101,21 @@ def test_a_malformed_month_is_refused_in_words(text):
 def test_a_month_runs_from_its_first_to_its_last_day():
     assert month_scope("2026-02") == Scope(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
     assert month_scope("2026-12").end == dt.date(2026, 12, 31)
+
+
+def test_a_report_masks_the_personal_details_of_the_titles_it_lists(app, session):
+    # A report is read by every supervisor (the complained-about department's too) and
+    # passed around: the citizen who wrote is never named in it.
+    roads = Department(name="市交通运输局")
+    session.add(roads)
+    session.commit()
+    letter = add_letter(session, "张三投诉市交通运输局科员刁难", "科员态度恶劣。",
+                        status=Status.ASSIGNED, department=roads, due_on=dt.date(2026, 10, 20),
+                        subject_department=roads, contact=Contact(name="张三", phone="13800138000"))
+    brief = Brief(ReportKind.MONTHLY, month_scope("2026-10"), None, TODAY,
+                  typical_case_ids=(letter.id,))
+    report = session.get(StoredReport, issue(app, session, brief)).report
+    for heading in ("超期未办结诉求", "典型案例"):
+        (row,) = section(report, heading).tables[0].rows
+        assert row[1] == "张某投诉市交通运输局科员刁难"
+    assert "张三" not in str(report.to_dict())

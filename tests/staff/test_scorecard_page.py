@@ -70,3 +70,18 @@ def test_a_bad_month_is_named_beside_its_field(app, session):
     html = signed_in(app, session, "boss", Role.SUPERVISOR).get(
         "/staff/scorecard?period=13-2026").get_data(as_text=True)
     assert "月份格式应为 2026-10" in html
+
+
+def test_a_handler_sees_its_place_among_all_units(app, session, october):
+    html = signed_in(app, session, "hb2", Role.HANDLER, october.b).get(URL).get_data(
+        as_text=True)
+    assert "<td>2</td>" in html and "<td>1</td>" not in html  # 市交通局 ranks second
+
+
+def test_a_link_lists_the_cases_counted_for_the_unit_even_after_they_moved_on(
+        app, session, october):
+    # C5: 市交通局 returned it (upheld) and it went to 市住建委; the return counts for the
+    # unit that returned it, and so does the list behind the number.
+    browser = signed_in(app, session, "boss", Role.SUPERVISOR)
+    url = f"/staff/queues/all?figure=returns&period=2026-10&department={october.b.id}"
+    assert codes_listed(browser, url) == {october.cases["C5"].tracking_code}
