@@ -87,8 +87,10 @@ class ColumnIssue(Base):
 
     @property
     def printable(self) -> list[ColumnItem]:
-        """The items that go to the outlet: a reply withdrawn from the wall never does."""
-        return [item for item in self.items if item.publication.is_public]
+        """The items that go to the outlet: a reply withdrawn from the wall, or whose public
+        text changed after it was picked (a moderator masked one more detail, say), never
+        does; it is picked again."""
+        return [item for item in self.items if item.is_current]
 
 
 class ColumnItem(Base):
@@ -114,3 +116,9 @@ class ColumnItem(Base):
 
     issue: Mapped[ColumnIssue] = relationship(back_populates="items")
     publication: Mapped[Publication] = relationship(lazy="joined")
+
+    @property
+    def is_current(self) -> bool:
+        """The reply is on the wall as it was when picked."""
+        return self.publication.is_public and all(
+            version.created_at <= self.added_at for version in self.publication.versions)

@@ -112,13 +112,15 @@ def remove_item(session: Session, item: ColumnItem, by: StaffUser) -> None:
 
 def send_issue(session: Session, issue: ColumnIssue, by: StaffUser) -> None:
     """Record that the outlet carries the issue on its date (刊登): the wall says so from
-    now on and the reports count it. A reply withdrawn meanwhile must be removed first."""
+    now on and the reports count it. A reply withdrawn or changed meanwhile must be removed
+    first."""
     _editable(issue)
     if not issue.items:
         raise ColumnRefused("本期还没有内容，请先从回音壁选取答复。")
-    withdrawn = len(issue.items) - len(issue.printable)
-    if withdrawn:
-        raise ColumnRefused(f"有 {withdrawn} 条答复已从回音壁撤回，请先将其移出本期。")
+    stale = len(issue.items) - len(issue.printable)
+    if stale:
+        raise ColumnRefused(f"有 {stale} 条答复已从回音壁撤回或在选取后修改，请先将其移出本期"
+                            "（修改过的可重新选取）。")
     issue.status, issue.sent_at, issue.sent_by_id = IssueStatus.SENT, utcnow(), by.id
     session.flush()
     _audit("send_column_issue", issue, by)

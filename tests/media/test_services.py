@@ -21,7 +21,7 @@ from portal.media.services import (
     send_issue,
     shorten_item,
 )
-from portal.wall.models import Publication
+from portal.wall.models import Publication, PublicationVersion, VersionKind
 from tests.helpers.desk import decide
 
 DAY = dt.date(2026, 12, 18)
@@ -141,3 +141,28 @@ def test_media_counts_counts_sent_items_per_column_by_issue_date(session, replie
         ("杭州日报", "回音壁", 4), ("杭州交通经济广播", "12345在线", 2)]
     assert media_counts(session, dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == []
     assert session.scalar(select(ColumnIssue.id).where(ColumnIssue.sent_at.is_(None)))
+
+
+def test_a_reply_changed_on_the_wall_after_it_was_picked_must_be_picked_again(
+        session, replies, by):
+    # A moderator masked one more detail on the wall: the copy cut for the newspaper
+    # still has it, so it is left out of the export and blocks sending until re-picked.
+    issue = _issue(session, by)
+    kept, changed = (add_item(session, issue, session.get(Publication, p), by)
+                     for p in replies[:2])
+    changed.added_at -= dt.timedelta(minutes=1)  # picked a minute before the change
+    session.commit()
+    pub = session.get(Publication, replies[1])
+    session.add(PublicationVersion(
+        publication=pub, number=len(pub.versions) + 1, kind=VersionKind.EDITED,
+        title=pub.title, letter=pub.letter, reply="（已修改）" + pub.reply,
+        citizen_label=pub.citizen_label, reason="再隐去一处门牌号"))
+    session.commit()
+    session.expire_all()
+    assert [i.publication_id for i in issue.printable] == [replies[0]]
+    with pytest.raises(ColumnRefused, match="1 条答复已从回音壁撤回或在选取后修改"):
+        send_issue(session, issue, by)
+    remove_item(session, issue.items[1], by)
+    add_item(session, issue, session.get(Publication, replies[1]), by)
+    send_issue(session, issue, by)
+    assert len(issue.printable) == 2 and kept.is_current
