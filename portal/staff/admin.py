@@ -45,9 +45,11 @@ from portal.forms import (
     line_field,
 )
 from portal.metrics.report import build_report
+from portal.notify.test_mail import NoAddress, queue_test_mail
 
 from .actions import department_choices
 from .cases import audit_csv
+from .checklist import setup_checklist
 from .forms import ConfirmForm, set_choices
 from .guard import protect
 
@@ -236,6 +238,26 @@ def toggle_account(user_id: int) -> Any:
         db.session.commit()
         flash(f"已{'启用' if user.is_active else '停用'}账号 {user.username}。", "success")
     return redirect(url_for(".accounts"), code=303)
+
+
+@bp.route("/test-mail", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def test_mail() -> Any:
+    """Check the mail settings: send a test message to my own address through the outbox."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            row = queue_test_mail(db.session, current_user)
+        except NoAddress as missing:
+            flash(str(missing), "error")
+        else:
+            db.session.commit()
+            flash(f"测试邮件已交给发送队列，收件地址 {row.recipient}。请查收，并刷新本页查看结果。",
+                  "success")
+        return redirect(url_for(".test_mail"), code=303)
+    item = next(i for i in setup_checklist(db.session, current_user, local_today())
+                if i.endpoint == "admin.test_mail")
+    return render_template("staff/admin_test_mail.html", form=form, item=item)
 
 
 @bp.route("/metrics")

@@ -18,6 +18,7 @@ from portal.pagination import paginate
 from portal.search.projection import HEALTH_WARNINGS, index_health
 
 from .actions import department_choices
+from .checklist import setup_checklist
 from .forms import FilterForm, set_choices
 from .guard import protect
 from .queries import QUEUES_BY_NAME, SORTS, Filters, queue_counts, queue_query, queues_for
@@ -31,11 +32,14 @@ def index() -> Any:
     today = local_today()
     warnings = [w for w in (missing_schedule_warning(db.session, today),
                             HEALTH_WARNINGS.get(index_health(db.session))) if w]
+    checklist = None
     if current_user.has_role(Role.ADMIN):
         warnings += build_report().warnings
+        checklist = setup_checklist(db.session, current_user, today)
     return render_template(
         "staff/dashboard.html", queues=queues_for(current_user),
         counts=queue_counts(db.session, current_user, today), warnings=warnings,
+        checklist=checklist,
     )
 
 
