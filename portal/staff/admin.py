@@ -27,7 +27,17 @@ from portal.auth.services import (
 )
 from portal.cases.forms import check_email
 from portal.cases.models import CalendarDay, CaseEvent, Category, Department
-from portal.cases.reference import NameTaken, add_category, add_department, set_calendar_day
+from portal.cases.reference import (
+    NameTaken,
+    RetireRefused,
+    add_category,
+    add_department,
+    edit_category,
+    edit_department,
+    set_calendar_day,
+    set_category_active,
+    set_department_active,
+)
 from portal.cases.workflow import Role
 from portal.clock import city_zone, local_today
 from portal.db import db
@@ -153,7 +163,8 @@ def departments() -> Any:
             flash(f"已添加承办单位“{form.name.data}”。", "success")
             return redirect(url_for(".departments"), code=303)
     rows = db.session.scalars(select(Department).order_by(Department.id)).all()
-    return render_template("staff/admin_departments.html", form=form, rows=rows), (
+    return render_template("staff/admin_departments.html", form=form, rows=rows,
+                           toggle=ConfirmForm()), (
         400 if form.errors else 200)
 
 
@@ -173,8 +184,82 @@ def categories() -> Any:
             flash(f"已添加类别“{form.name.data}”。", "success")
             return redirect(url_for(".categories"), code=303)
     rows = db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)).all()
-    return render_template("staff/admin_categories.html", form=form, rows=rows), (
+    return render_template("staff/admin_categories.html", form=form, rows=rows,
+                           toggle=ConfirmForm()), (
         400 if form.errors else 200)
+
+
+def _edit_page(form: PortalForm, heading: str, back: str) -> Any:
+    return render_template("staff/admin_edit.html", form=form, heading=heading,
+                           back=url_for(back)), 400 if form.errors else 200
+
+
+@bp.route("/departments/<id:department_id>", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def edit_department_page(department_id: int) -> Any:
+    """Rename a department or change its notice address."""
+    department = db.session.get(Department, department_id) or abort(404)
+    form = DepartmentForm(obj=department)
+    if form.validate_on_submit():
+        try:
+            edit_department(db.session, department, name=form.name.data,
+                            email=form.email.data or None, by=current_user)
+        except NameTaken as taken:
+            form.name.errors = [str(taken)]
+        else:
+            db.session.commit()
+            flash(f"已保存承办单位“{department.name}”。", "success")
+            return redirect(url_for(".departments"), code=303)
+    return _edit_page(form, f"修改承办单位：{department.name}", ".departments")
+
+
+@bp.route("/departments/<id:department_id>/active", methods=["POST"])
+@requires(Role.ADMIN)
+def toggle_department(department_id: int) -> Any:
+    """Retire a department (not while it has cases to finish) or reactivate it."""
+    department = db.session.get(Department, department_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            set_department_active(db.session, department, not department.is_active,
+                                  current_user)
+        except RetireRefused as refused:
+            flash(str(refused), "error")
+        else:
+            db.session.commit()
+            flash(f"已{'启用' if department.is_active else '停用'}承办单位“{department.name}”。",
+                  "success")
+    return redirect(url_for(".departments"), code=303)
+
+
+@bp.route("/categories/<id:category_id>", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def edit_category_page(category_id: int) -> Any:
+    """Rename a category or change its place in the list."""
+    category = db.session.get(Category, category_id) or abort(404)
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            edit_category(db.session, category, name=form.name.data,
+                          sort_order=form.sort_order.data or 0, by=current_user)
+        except NameTaken as taken:
+            form.name.errors = [str(taken)]
+        else:
+            db.session.commit()
+            flash(f"已保存类别“{category.name}”。", "success")
+            return redirect(url_for(".categories"), code=303)
+    return _edit_page(form, f"修改类别：{category.name}", ".categories")
+
+
+@bp.route("/categories/<id:category_id>/active", methods=["POST"])
+@requires(Role.ADMIN)
+def toggle_category(category_id: int) -> Any:
+    """Retire a category (its cases keep it) or offer it again."""
+    category = db.session.get(Category, category_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        set_category_active(category, not category.is_active, current_user)
+        db.session.commit()
+        flash(f"已{'启用' if category.is_active else '停用'}类别“{category.name}”。", "success")
+    return redirect(url_for(".categories"), code=303)
 
 
 @bp.route("/accounts", methods=["GET", "POST"])

@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.cases.deadlines import missing_schedule_warning
-from portal.cases.models import Category
+from portal.cases.queries import active_categories
 from portal.cases.workflow import Channel, Kind, Role, Status
 from portal.clock import local_today
 from portal.db import db
@@ -48,8 +47,7 @@ def _filter_form() -> FilterForm:
     set_choices(form.channel, Channel.choices())
     set_choices(form.kind, Kind.choices())
     set_choices(form.status, Status.choices())
-    set_choices(form.category, [(c.id, c.name) for c in db.session.scalars(
-        select(Category).order_by(Category.sort_order, Category.id))])
+    set_choices(form.category, active_categories(db.session))
     set_choices(form.department, department_choices(db.session))
     form.sort.choices = [(k, label) for k, (_, label) in SORTS.items()]
     return form
