@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.cases.handover import unfinished_owned
 from portal.cases.models import Department
 from portal.cases.workflow import Role
 
@@ -28,6 +29,17 @@ class AccountRefused(ValueError):
         self.field = field
 
 
+def _checked_roles(roles: Iterable[Role], department: Department | None) -> list[Role]:
+    roles = list(dict.fromkeys(roles))
+    if not roles:
+        raise AccountRefused("至少选择一个角色", "roles")
+    if any(r not in STAFF_ROLES for r in roles):
+        raise AccountRefused("角色不正确", "roles")
+    if Role.HANDLER in roles and department is None:
+        raise AccountRefused("承办人必须指定所属单位", "department")
+    return roles
+
+
 def create_staff(session: Session, *, username: str, roles: Iterable[Role], password: str,
                  display_name: str | None = None, department: Department | None = None,
                  email: str | None = None, actor: StaffUser | None = None,
@@ -42,15 +54,9 @@ def create_staff(session: Session, *, username: str, roles: Iterable[Role], pass
     name = canonical_username(username)
     if not 0 < len(name) <= USERNAME_MAX:
         raise AccountRefused(f"用户名须为 1 至 {USERNAME_MAX} 个字符")
-    roles = list(dict.fromkeys(roles))
-    if not roles:
-        raise AccountRefused("至少选择一个角色", "roles")
-    if any(r not in STAFF_ROLES for r in roles):
-        raise AccountRefused("角色不正确", "roles")
+    roles = _checked_roles(roles, department)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == name)):
         raise AccountRefused(f"用户名 {name} 已存在（不区分大小写和全角、半角）")
-    if Role.HANDLER in roles and department is None:
-        raise AccountRefused("承办人必须指定所属单位", "department")
     display_name = display_name or name
     problem = password_problem(password, name, display_name)
     if problem:
@@ -64,6 +70,23 @@ def create_staff(session: Session, *, username: str, roles: Iterable[Role], pass
     record_security_event("create_account", user=actor, username=COMMAND_LINE,
                           object_type="staff_user", object_id=user.id)
     return user
+
+
+def update_staff(user: StaffUser, *, display_name: str, roles: Iterable[Role],
+                 department: Department | None, email: str | None, actor: StaffUser) -> None:
+    """Change an account's name, roles, department or address. New roles or a new
+    department end its sessions: what it may see changes at once."""
+    roles = _checked_roles(roles, department)
+    if user.id == actor.id and Role.ADMIN not in roles:
+        raise AccountRefused("不能取消自己的管理员角色", "roles")
+    if set(roles) != user.roles or (department.id if department else None) != user.department_id:
+        user.role_rows = [r for r in user.role_rows if r.role in roles] + [
+            StaffRole(role=r) for r in roles if r not in user.roles]
+        user.department = department
+        user.session_epoch += 1
+    user.display_name, user.email = display_name or user.username, email or None
+    record_security_event("edit_account", user=actor, object_type="staff_user",
+                          object_id=user.id)
 
 
 def change_password(user: StaffUser, current: str, new: str) -> None:
@@ -92,8 +115,11 @@ def require_password_change(user: StaffUser, actor: StaffUser) -> None:
                           object_id=user.id)
 
 
-def set_active(user: StaffUser, active: bool, actor: StaffUser) -> None:
-    """Enable or disable an account; disabling also ends its sessions."""
+def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser) -> None:
+    """Enable or disable an account; disabling also ends its sessions. An owner of
+    unfinished cases hands them over (交接) first: no case is left without one."""
+    if not active and (owned := unfinished_owned(session, user)):
+        raise AccountRefused(f"{user.username} 名下还有 {owned} 件未办结的诉求，请先交接给其他受理员")
     user.is_active = active
     user.session_epoch += 1
     record_security_event("enable_account" if active else "disable_account", user=actor,

@@ -95,17 +95,22 @@ def working_days_left(session: Session, today: dt.date, due_on: dt.date) -> int:
     return WorkCalendar.load(session, lo, hi).working_days_between(today, due_on)
 
 
+def schedule_known(session: Session, year: int) -> bool:
+    """Whether ``year``'s official schedule is known: in the package or entered by an admin."""
+    if package_knows(dt.date(year, 1, 1)):
+        return True
+    entered = session.scalar(
+        select(func.count()).select_from(CalendarDay).where(
+            CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31)
+        )
+    )
+    return bool(entered)
+
+
 def missing_schedule_warning(session: Session, today: dt.date) -> str | None:
     """A warning for the dashboard when next year's official schedule is not known yet."""
     next_year = today.year + 1
-    if package_knows(dt.date(next_year, 1, 1)):
-        return None
-    entered = session.scalar(
-        select(func.count()).select_from(CalendarDay).where(
-            CalendarDay.day >= dt.date(next_year, 1, 1), CalendarDay.day <= dt.date(next_year, 12, 31)
-        )
-    )
-    if entered:
+    if schedule_known(session, next_year):
         return None
     return (f"尚未录入 {next_year} 年法定节假日安排。跨年的办理时限暂按周一至周五计算，"
             "请管理员在国务院办公厅发布通知后及时录入。")

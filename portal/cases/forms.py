@@ -53,6 +53,17 @@ def check_email(form: Any, field: Any) -> None:
 class CaseForm(PortalForm):
     """What every citizen submission asks: contact data, consents, the anti-abuse fields."""
 
+    def offer_categories(self, choices: list[tuple[int | str, str]]) -> None:
+        """Offer the active categories (placeholder first). A new installation has none
+        yet: the category is then optional, so the form can always be sent, and the case
+        stays without one (docs/operations.md, First start)."""
+        if any(value != "" for value, _ in choices):
+            self.category.choices = choices
+            return
+        self.category.choices = [("", "暂无可选类别，由工作人员受理时处理")]
+        self.category.validators = [Optional()]
+        self.category.flags.required = False
+
     category = ChoiceField("问题类别", coerce=coerce_id, validators=[chosen("问题类别")])
     name = line_field("姓名", max_=30, need=False)
     salutation = RadioChoiceField("称呼", choices=SALUTATIONS, default="",

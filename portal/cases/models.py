@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -351,5 +352,6 @@ class CannedReply(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     title: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     category: Mapped[Category | None] = relationship()

@@ -13,13 +13,18 @@ from .tracking import normalise_tracking_code
 Choices = list[tuple[int | str, str]]
 
 
-def category_choices(session: Session) -> Choices:
+def active_categories(session: Session) -> list[tuple[int, str]]:
+    """The categories to choose from: retired ones stay on their cases only."""
     rows = session.execute(
         select(Category.id, Category.name)
         .where(Category.is_active.is_(True))
         .order_by(Category.sort_order, Category.id)
     ).all()
-    return [("", "请选择")] + [(r.id, r.name) for r in rows]
+    return [(r.id, r.name) for r in rows]
+
+
+def category_choices(session: Session) -> Choices:
+    return [("", "请选择"), *active_categories(session)]
 
 
 def chosen_category_only(chosen: int | None) -> Choices:

@@ -1,28 +1,35 @@
 """Reference data the office keeps: departments, categories and the holiday calendar.
 
-Each write records who made it in the security log; none commits.
+Each write records who made it in the security log; none commits. Departments and
+categories are never deleted: cases, reports and the wall refer to them. Retired ones
+(``is_active`` false) leave every list to choose from and stay everywhere else.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.auth.events import record_security_event
 from portal.auth.models import StaffUser
 
-from .models import CalendarDay, Category, Department
+from .models import CalendarDay, Case, Category, CoHandling, Department
+from .workflow import UNFINISHED
 
 
 class NameTaken(ValueError):
     """Another row already has this name."""
 
 
-def _name_is_free(session: Session, model: type[Department] | type[Category], name: str
-                  ) -> bool:
-    return session.scalar(select(model.id).where(model.name == name)) is None
+class RetireRefused(ValueError):
+    """The row cannot be retired now; the message says why, in Chinese."""
+
+
+def _name_is_free(session: Session, model: type[Department] | type[Category], name: str,
+                  but: int | None = None) -> bool:
+    return session.scalar(select(model.id).where(model.name == name, model.id != but)) is None
 
 
 def add_department(session: Session, *, name: str, email: str | None, by: StaffUser
@@ -48,6 +55,54 @@ def add_category(session: Session, *, name: str, sort_order: int, by: StaffUser)
     record_security_event("add_category", user=by, object_type="category",
                           object_id=category.id)
     return category
+
+
+def unfinished_cases(session: Session, department: Department) -> int:
+    """How many cases not yet closed or declined the department leads or co-handles."""
+    return session.scalar(select(func.count()).select_from(Case).where(
+        Case.status.in_(UNFINISHED),
+        or_(Case.department_id == department.id,
+            Case.co_handlings.any(CoHandling.department_id == department.id)))) or 0
+
+
+def edit_department(session: Session, department: Department, *, name: str,
+                    email: str | None, by: StaffUser) -> None:
+    """Rename a department or change where its notices go."""
+    if not _name_is_free(session, Department, name, but=department.id):
+        raise NameTaken("已有同名的承办单位")
+    department.name, department.email = name, email
+    record_security_event("edit_department", user=by, object_type="department",
+                          object_id=department.id)
+
+
+def set_department_active(session: Session, department: Department, active: bool,
+                          by: StaffUser) -> None:
+    """Retire a department (refused while it still has cases to finish) or reactivate it."""
+    if not active:
+        waiting = unfinished_cases(session, department)
+        if waiting:
+            raise RetireRefused(f"“{department.name}”还有 {waiting} 件未办结的诉求，"
+                                "请先转办或办结后再停用")
+    department.is_active = active
+    record_security_event("enable_department" if active else "retire_department", user=by,
+                          object_type="department", object_id=department.id)
+
+
+def edit_category(session: Session, category: Category, *, name: str, sort_order: int,
+                  by: StaffUser) -> None:
+    """Rename a category or move it in the list."""
+    if not _name_is_free(session, Category, name, but=category.id):
+        raise NameTaken("已有同名的类别")
+    category.name, category.sort_order = name, sort_order
+    record_security_event("edit_category", user=by, object_type="category",
+                          object_id=category.id)
+
+
+def set_category_active(category: Category, active: bool, by: StaffUser) -> None:
+    """Retire a category (cases keep it) or offer it again."""
+    category.is_active = active
+    record_security_event("enable_category" if active else "retire_category", user=by,
+                          object_type="category", object_id=category.id)
 
 
 def set_calendar_day(session: Session, *, day: dt.date, is_working: bool, note: str,

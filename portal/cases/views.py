@@ -103,7 +103,7 @@ def _handle(form: CaseForm, template: str, to_submission: Any, **context: Any
         form.category.choices = chosen_category_only(form.category.data)
         form.token()
         return render_template(template, form=form, database_down=True, **context), 503
-    form.category.choices = category_choices(db.session)
+    form.offer_categories(category_choices(db.session))
     if not form.is_submitted():
         form.submission_token.data = new_submission_token()
         return render_template(template, form=form, **context), 200

@@ -119,6 +119,7 @@ class Action(LabelledEnum):
     REJECT_CHANGE = ("reject_change", "驳回公开变更")
     IMPORT = ("import", "历史导入")
     PURGE = ("purge", "清除个人信息")
+    HAND_OVER = ("hand_over", "交接")
 
 
 class Scope(enum.Enum):
@@ -305,6 +306,9 @@ STAFF = {R.OPERATOR, R.HANDLER, R.SUPERVISOR, R.MODERATOR, R.ADMIN}
 ALL_STATES: set[Status | None] = set(Status)
 WORKING = {S.ASSIGNED}
 WITH_REPLY = {S.REPLIED, S.CLOSED}  # publication: the citizen has had the reply
+ENDED_STATUSES = frozenset({S.CLOSED, S.DECLINED})
+# Still someone's work: what a department may not be retired from, an owner hands over.
+UNFINISHED = frozenset(set(Status) - ENDED_STATUSES)
 
 
 def _t(action: Action, sources: Iterable[Status | None], target: Status | None, roles: set[Role],
@@ -325,7 +329,7 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.IMPORT, {None}, S.CLOSED, {R.SYSTEM}, SC.ANY, None),  # archived, already closed
         # Retention (SECURITY A26), or the citizen's own request (A27): the contact data
         # of an ended case goes; the status stays.
-        _t(A.PURGE, {S.CLOSED, S.DECLINED}, None, {R.SYSTEM, R.CITIZEN}, SC.ANY, None,
+        _t(A.PURGE, ENDED_STATUSES, None, {R.SYSTEM, R.CITIZEN}, SC.ANY, None,
            _not_purged),
         _t(A.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, {R.OPERATOR}, SC.ANY, "已受理，正在安排承办单位"),
         _t(A.RELEASE, {S.HELD}, S.SUBMITTED, {R.OPERATOR}, SC.ANY, "已核实，等待受理"),
@@ -350,6 +354,8 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.DECIDE_EXTENSION, WORKING, None, {R.SUPERVISOR}, SC.ANY, None, _pending_extension),
         _t(A.SUPERVISE, WORKING, None, {R.SYSTEM, R.SUPERVISOR}, SC.ANY, None),
         _t(A.NOTE, ALL_STATES, None, STAFF, SC.ANY, None),
+        # 交接: an operator leaves; an admin gives their unfinished cases to another owner.
+        _t(A.HAND_OVER, UNFINISHED, None, {R.ADMIN}, SC.ANY, None),
         # Publication is separate from the handling status: it never changes it. The first
         # publication is one moderator's decision; changing what is already public takes
         # four eyes (docs/security.md, Moderation): an admin, or a moderator's proposal that

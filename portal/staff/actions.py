@@ -12,11 +12,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.validators import DataRequired
 
+from portal.auth.models import StaffRole, StaffUser
 from portal.cases import handling as h
 from portal.cases.limits import ADOPTION_MISSING
 from portal.cases.models import Case, Department
 from portal.cases.queries import case_by_tracking_code
-from portal.cases.workflow import Action, Actor, Adoption, Satisfaction, Status, TransitionRefused
+from portal.cases.workflow import (
+    Action,
+    Actor,
+    Adoption,
+    Role,
+    Satisfaction,
+    Status,
+    TransitionRefused,
+)
 from portal.db import db
 from portal.privacy.fields import Field
 
@@ -43,6 +52,15 @@ def department_choices(session: Session) -> list[tuple[int, str]]:
         .order_by(Department.id)
     ).all()
     return [(r.id, r.name) for r in rows]
+
+
+def operator_choices(session: Session, but: StaffUser) -> list[tuple[int, str]]:
+    """The active operators who could take over ``but``'s cases."""
+    rows = session.scalars(
+        select(StaffUser).join(StaffRole).where(
+            StaffRole.role == Role.OPERATOR, StaffUser.is_active.is_(True),
+            StaffUser.id != but.id).order_by(StaffUser.id)).all()
+    return [(u.id, f"{u.display_name}（{u.username}）") for u in rows]
 
 
 def _department(session: Session, department_id: int) -> Department:

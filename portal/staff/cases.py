@@ -60,7 +60,8 @@ def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 
     today = local_today()
     answering = Action.REPLY in actions or Action.ANSWER in actions
     canned = db.session.scalars(
-        select(CannedReply).where((CannedReply.category_id == case.category_id)
+        select(CannedReply).where(CannedReply.is_active.is_(True),
+                                  (CannedReply.category_id == case.category_id)
                                   | CannedReply.category_id.is_(None))
     ).all() if answering else []
     return render_template(

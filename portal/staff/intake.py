@@ -25,7 +25,7 @@ bp = protect(Blueprint("intake", __name__, url_prefix="/staff/intake"))
 def new() -> Any:
     """Register a case while the citizen is on the phone."""
     form = IntakeForm()
-    form.category.choices = category_choices(db.session)
+    form.offer_categories(category_choices(db.session))
     if not form.is_submitted():
         form.submission_token.data = new_submission_token()
     elif form.validate():

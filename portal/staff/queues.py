@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.cases.deadlines import missing_schedule_warning
-from portal.cases.models import Category
+from portal.cases.queries import active_categories
 from portal.cases.workflow import Channel, Kind, Role, Status
 from portal.clock import local_today
 from portal.db import db
@@ -18,6 +17,7 @@ from portal.pagination import paginate
 from portal.search.projection import HEALTH_WARNINGS, index_health
 
 from .actions import department_choices
+from .checklist import setup_checklist
 from .forms import FilterForm, set_choices
 from .guard import protect
 from .queries import QUEUES_BY_NAME, SORTS, Filters, queue_counts, queue_query, queues_for
@@ -31,11 +31,14 @@ def index() -> Any:
     today = local_today()
     warnings = [w for w in (missing_schedule_warning(db.session, today),
                             HEALTH_WARNINGS.get(index_health(db.session))) if w]
+    checklist = None
     if current_user.has_role(Role.ADMIN):
         warnings += build_report().warnings
+        checklist = setup_checklist(db.session, current_user, today)
     return render_template(
         "staff/dashboard.html", queues=queues_for(current_user),
         counts=queue_counts(db.session, current_user, today), warnings=warnings,
+        checklist=checklist,
     )
 
 
@@ -44,8 +47,7 @@ def _filter_form() -> FilterForm:
     set_choices(form.channel, Channel.choices())
     set_choices(form.kind, Kind.choices())
     set_choices(form.status, Status.choices())
-    set_choices(form.category, [(c.id, c.name) for c in db.session.scalars(
-        select(Category).order_by(Category.sort_order, Category.id))])
+    set_choices(form.category, active_categories(db.session))
     set_choices(form.department, department_choices(db.session))
     form.sort.choices = [(k, label) for k, (_, label) in SORTS.items()]
     return form

@@ -126,6 +126,8 @@ EXPECTED: dict[Action, Row] = {
     A.SUPERVISE: Row({S.ASSIGNED}, None, {"supervisor", "system"}, public=False),
     # Any staff member may leave an internal note on a submitted case, in any state.
     A.NOTE: Row(EVERY_STATUS, None, ALL_STAFF, public=False),
+    # 交接: an admin gives a leaving operator's unfinished cases to another owner.
+    A.HAND_OVER: Row(EVERY_STATUS - {S.CLOSED, S.DECLINED}, None, {"admin"}, public=False),
     # Publication is apart from the status (docs/architecture.md): a moderator decides, for
     # replied or closed cases whose citizen agreed, the first time alone.
     A.PUBLISH: Row(WITH_REPLY, None, {"moderator", "system"}, public=False,
