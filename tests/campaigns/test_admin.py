@@ -138,8 +138,8 @@ BAD_INPUT = [
     ({"opens_on": ""}, "opens_on", "请选择开始日期"),
     ({"closes_on": "2020-02-30"}, "closes_on", ""),
     ({"opens_on": "2030-05-10", "closes_on": "2030-05-09"}, "closes_on", "截止日期不能早于开始日期"),
-    ({"cover": (io.BytesIO(b"<svg onload=alert(1)>"), "x.png")}, "cover", "不是 JPEG、PNG 图片"),
-    ({"cover": "pdf"}, "cover", "封面须为 JPEG 或 PNG 图片"),
+    ({"cover": (b"<svg onload=alert(1)>", "x.png")}, "cover", "不是 JPEG、PNG 图片"),
+    ({"cover": (pdf(), "方案.pdf")}, "cover", "封面须为 JPEG 或 PNG 图片"),
     ({"questions": "\n".join(f"问题{i}" for i in range(21))}, "questions", "最多 20 个问题"),
 ]
 
@@ -150,8 +150,9 @@ def test_bad_campaign_input_is_refused_beside_its_field_and_kept(admin, session,
                                                                   make_department, change,
                                                                   field, message):
     department = make_department("市交通运输局")
-    if change.get("cover") == "pdf":
-        change = {"cover": (io.BytesIO(pdf()), "方案.pdf")}
+    if "cover" in change:  # a fresh file for each run: the test client closes it
+        data, name = change["cover"]
+        change = {"cover": (io.BytesIO(data), name)}
 
     response = post(admin, NEW, campaign_data(department.id, **change))
 
