@@ -35,6 +35,7 @@ from portal.staff import identity
 from portal.staff.account import bp as account_bp
 from portal.staff.admin import bp as admin_bp
 from portal.staff.api_keys import bp as api_keys_bp
+from portal.staff.campaigns import bp as staff_campaigns_bp
 from portal.staff.canned import bp as canned_bp
 from portal.staff.cases import bp as staff_cases_bp
 from portal.staff.intake import bp as intake_bp
@@ -98,6 +99,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (site_bp, cases_bp, campaigns_bp, wall_bp, api_bp, auth_bp, queues_bp,
                       account_bp, staff_cases_bp, intake_bp, admin_bp, moderation_bp, api_keys_bp,
                       service_attributes_bp, media_bp, scorecard_bp, staff_reports_bp, open311_bp,
-                      opendata_bp, openapi_bp, metrics_bp, stats_bp, canned_bp):
+                      opendata_bp, openapi_bp, metrics_bp, stats_bp, canned_bp,
+                      staff_campaigns_bp):
         app.register_blueprint(blueprint)
     return app

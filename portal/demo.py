@@ -133,6 +133,8 @@ def seed_demo(session: Session) -> Iterator[str]:
         department=departments["市住房和城乡建设委员会"],
         opens_on=today - dt.timedelta(days=10),
         closes_on=today + dt.timedelta(days=50),
+        questions="您所在的小区最需要改造的是什么？\n口袋公园建在哪里、建成什么样？\n"
+                  "停车难有什么好办法？",
     ))
     yield "已添加 1 个正在进行的专项征集。"
 

@@ -11,7 +11,7 @@ from portal.cases.workflow import Adoption, Channel, Kind, Satisfaction
 from portal.open311.formats import FORMATS, MIMETYPES
 from portal.open311.queries import MAX_RESULTS
 from portal.open311.submission import MAX_DESCRIPTION
-from portal.wall.queries import OPEN_DATA_MAX_PER_PAGE, YEAR_PATTERN
+from portal.wall.queries import CAMPAIGN_PATTERN, OPEN_DATA_MAX_PER_PAGE, YEAR_PATTERN
 
 Schema = dict[str, Any]
 
@@ -56,6 +56,7 @@ WALL_FILTERS = [
     _query("kind", _string(enum=[k.value for k in Kind]), "诉求类型"),
     _query("channel", _string(enum=[c.value for c in Channel]), "渠道"),
     _query("year", _string(pattern=f"^{YEAR_PATTERN}$"), "答复年份"),
+    _query("campaign", _string(pattern=f"^{CAMPAIGN_PATTERN}$"), "专项征集编号（见 /campaigns）"),
 ]
 SEARCH_HIT = _object({"id": {"type": "integer"}, "title": _string(), "department": _string(),
                       "category": _string(), "replied_at": _string(format="date-time"),

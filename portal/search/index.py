@@ -41,8 +41,9 @@ from .scoring import Scorer, make_scorer
 
 CURSOR_FILE = "portal_cursor.json"
 # What the documents mean beyond the schema's field names; an index written in another
-# format is outdated (2: ``year`` is the city's local year, no longer UTC's).
-INDEX_FORMAT = 2
+# format is outdated (2: ``year`` is the city's local year, no longer UTC's; 3: the
+# ``campaign`` field, a campaign's id, or "0" for a reply outside any campaign).
+INDEX_FORMAT = 3
 WRITER_TIMEOUT = 30.0  # seconds to wait for another process's writer lock
 BATCH = 500
 PARALLEL_SYNC_ROWS = 5000  # below this, starting writer processes costs more than it saves
@@ -61,7 +62,7 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         text=TEXT(analyzer=analyzer(), phrase=False),  # jieba breaks phrase search anyway
-        department=ID, category=ID, kind=ID, channel=ID, year=ID,
+        department=ID, category=ID, kind=ID, channel=ID, year=ID, campaign=ID,
         replied=NUMERIC(bits=64, sortable=True, signed=False),
     )
 
@@ -85,6 +86,7 @@ def document_for(p: Publication) -> dict[str, Any]:
         "kind": p.kind.value,
         "channel": p.channel.value,
         "year": str(local_year(p.replied_at)),
+        "campaign": str(p.campaign_id or 0),
         "replied": int(p.replied_at.timestamp()),
     }
 

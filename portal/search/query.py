@@ -22,7 +22,7 @@ from .analyzer import synonym_groups, terms
 from .index import SearchIndex, SearchUnavailable
 
 FIELD = "text"
-FILTERS = ("department", "category", "kind", "channel", "year")
+FILTERS = ("department", "category", "kind", "channel", "year", "campaign")
 MAX_QUERY_CHARS = 100
 MAX_WORDS = 12
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)

@@ -125,6 +125,7 @@ class FilterForm(PortalForm):
     kind = ChoiceField("类型", validators=[Optional()])
     category = ChoiceField("类别", coerce=coerce_id, validators=[Optional()])
     department = ChoiceField("承办单位", coerce=coerce_id, validators=[Optional()])
+    campaign = ChoiceField("专项征集", coerce=coerce_id, validators=[Optional()])
     status = ChoiceField("状态", validators=[Optional()])
     date_from = LocalDateField("提交日期从", validators=[Optional()])
     date_to = LocalDateField("至", validators=[Optional()])

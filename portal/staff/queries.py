@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session
 
 from portal.auth.models import StaffUser
+from portal.campaigns.models import Campaign
 from portal.cases.duplicates import earlier_copies
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
 from portal.cases.workflow import Action, ExtensionStatus, Role, Status
@@ -58,6 +59,15 @@ def _mine(user: StaffUser) -> ColumnElement[bool]:
     return Case.owner_id == user.id if not user.has_role(Role.SUPERVISOR) else true()
 
 
+def _campaign_suggestions(user: StaffUser) -> ColumnElement[bool]:
+    """Suggestions made in a campaign; for a handler only, its department's campaigns
+    (``visible_to`` still shows a handler only the cases assigned to the department)."""
+    if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
+        return Case.campaign_id.is_not(None)
+    return Case.campaign_id.in_(select(Campaign.id).where(
+        Campaign.department_id == user.department_id))
+
+
 _OPERATORS = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 _HANDLERS = frozenset({Role.HANDLER})
 _ALL_STAFF = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.HANDLER, Role.ADMIN})
@@ -84,6 +94,7 @@ QUEUES = [
                                       ExtensionRequest.status == ExtensionStatus.PENDING)),
     Queue("follow_up", "待回访", _OPERATORS,
           lambda u, d: and_(_mine(u), Case.status == Status.REPLIED)),
+    Queue("campaign", "专项征集建议", _ALL_STAFF, lambda u, d: _campaign_suggestions(u)),
     Queue("all", "全部诉求", _ALL_STAFF, lambda u, d: true()),
 ]
 QUEUES_BY_NAME = {q.name: q for q in QUEUES}
@@ -99,6 +110,7 @@ class Filters:
     kind: str | None = None
     category_id: int | None = None
     department_id: int | None = None
+    campaign_id: int | None = None
     status: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -125,7 +137,8 @@ def queue_query(session: Session, user: StaffUser, queue: Queue, filters: Filter
     department = None if f.figure and f.period else f.department_id
     for column, value in ((Case.channel, f.channel), (Case.kind, f.kind),
                           (Case.category_id, f.category_id),
-                          (Case.department_id, department), (Case.status, f.status)):
+                          (Case.department_id, department),
+                          (Case.campaign_id, f.campaign_id), (Case.status, f.status)):
         if value not in (None, ""):
             query = query.where(column == value)
     if f.date_from:

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
+from portal.campaigns.models import Campaign
 from portal.cases.deadlines import missing_schedule_warning
 from portal.cases.queries import active_categories
 from portal.cases.workflow import Channel, Kind, Role, Status
@@ -49,6 +51,8 @@ def _filter_form() -> FilterForm:
     set_choices(form.status, Status.choices())
     set_choices(form.category, active_categories(db.session))
     set_choices(form.department, department_choices(db.session))
+    set_choices(form.campaign, [(c.id, c.title) for c in db.session.scalars(
+        select(Campaign).order_by(Campaign.opens_on.desc(), Campaign.id.desc()))])
     form.sort.choices = [(k, label) for k, (_, label) in SORTS.items()]
     return form
 
@@ -64,6 +68,7 @@ def queue(name: str) -> Any:
     filters = Filters(
         channel=form.channel.data or None, kind=form.kind.data or None,
         category_id=form.category.data, department_id=form.department.data,
+        campaign_id=form.campaign.data,
         status=form.status.data or None, date_from=form.date_from.data,
         date_to=form.date_to.data, q=form.q.data or None, sort=form.sort.data or "newest",
         figure=form.figure.data or None, period=form.period.data or None,

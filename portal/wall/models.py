@@ -78,6 +78,7 @@ class Publication(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     department_name: Mapped[str] = mapped_column(String(100), index=True)
     category_name: Mapped[str] = mapped_column(String(100), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     kind: Mapped[Kind] = mapped_column(enum_column(Kind, "kind"))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
     adoption: Mapped[Adoption | None] = mapped_column(enum_column(Adoption, "adoption"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from portal.campaigns.models import Campaign
 from portal.cases.workflow import Channel, Kind
 from portal.clock import local_year, local_year_span
 from portal.textclean import clean_text
@@ -15,6 +16,7 @@ from portal.textclean import clean_text
 from .models import Publication
 
 YEAR_PATTERN = r"(19|20)[0-9]{2}"  # a reply's year; others are junk, ignored
+CAMPAIGN_PATTERN = r"[1-9][0-9]{0,9}"  # a campaign's id
 OPEN_DATA_PER_PAGE, OPEN_DATA_MAX_PER_PAGE = 100, 1000  # /api/wall.json, and its description
 
 
@@ -25,6 +27,7 @@ class WallFilters:
     kind: str = ""
     channel: str = ""
     year: str = ""
+    campaign: str = ""  # a campaign's id
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v}
@@ -37,11 +40,13 @@ class WallFilters:
             return clean_text(str(args.get(name, "") or ""))[:100]
 
         kind, channel, year = text("kind"), text("channel"), text("year")
+        campaign = text("campaign")
         return cls(
             department=text("department"), category=text("category"),
             kind=kind if kind in {k.value for k in Kind} else "",
             channel=channel if channel in {c.value for c in Channel} else "",
             year=year if re.fullmatch(YEAR_PATTERN, year) else "",
+            campaign=campaign if re.fullmatch(CAMPAIGN_PATTERN, campaign) else "",
         )
 
 
@@ -59,6 +64,8 @@ def wall_query(filters: WallFilters) -> Select[Publication]:
         query = query.where(Publication.kind == filters.kind)
     if filters.channel:
         query = query.where(Publication.channel == filters.channel)
+    if filters.campaign:
+        query = query.where(Publication.campaign_id == int(filters.campaign))
     if filters.year:
         start, end = local_year_span(int(filters.year))
         query = query.where(Publication.replied_at >= start, Publication.replied_at < end)
@@ -85,16 +92,31 @@ def reply_years(session: Session) -> list[int]:
     return years
 
 
-def facet_options(session: Session) -> dict[str, list[str]]:
-    """The values people can filter the wall by."""
+@dataclass
+class Facets:
+    """The values people can filter the wall by; campaigns as (id, title)."""
+
+    department: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    year: list[str] = field(default_factory=list)
+    campaign: list[tuple[str, str]] = field(default_factory=list)
+
+
+def facet_options(session: Session) -> Facets:
+    """The values of the public replies, so that no choice leads to an empty wall."""
     public = Publication.is_public
-    return {
-        "department": sorted(session.scalars(
+    campaigns = session.execute(
+        select(Campaign.id, Campaign.title).where(
+            Campaign.id.in_(select(Publication.campaign_id).where(public)))
+        .order_by(Campaign.opens_on.desc(), Campaign.id.desc())).all()
+    return Facets(
+        department=sorted(session.scalars(
             select(Publication.department_name).where(public).distinct()).all()),
-        "category": sorted(session.scalars(
+        category=sorted(session.scalars(
             select(Publication.category_name).where(public).distinct()).all()),
-        "year": [str(y) for y in reply_years(session)],
-    }
+        year=[str(y) for y in reply_years(session)],
+        campaign=[(str(i), title) for i, title in campaigns],
+    )
 
 
 def publications_by_ids(session: Session, ids: list[int]) -> list[Publication]:

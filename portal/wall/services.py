@@ -106,6 +106,7 @@ def _live(case: Case, public: PublicText) -> dict[str, Any]:
                                        contact.salutation if contact else None),
         "department_name": case.department.name if case.department else "市政府办公室",
         "category_name": case.category.name if case.category else "其他",
+        "campaign_id": case.campaign_id,
         "kind": case.kind, "channel": case.channel,
         "adoption": case.adoption, "satisfaction": case.satisfaction,
         "submitted_at": case.submitted_at, "replied_at": case.replied_at or utcnow(),

@@ -19,7 +19,7 @@ from whoosh.writing import SegmentWriter
 
 from config import BASE_DIR
 from portal.db import utcnow
-from portal.search.index import SearchIndex
+from portal.search.index import INDEX_FORMAT, SearchIndex
 from portal.wall.models import SearchOutbox
 from tests.helpers import TEST_PII_KEY, login, make_staff
 from tests.helpers.archive import ARCHIVE
@@ -199,5 +199,5 @@ def test_an_index_of_the_earlier_format_is_outdated_and_sync_rebuilds_it(waiting
     output = run(waiting, "search", "sync").output
 
     assert "索引由旧版本建立，改为重建" in output
-    assert json.loads(cursor.read_text())["format"] == 2
+    assert json.loads(cursor.read_text())["format"] == INDEX_FORMAT
     assert_every_reply_found_once(waiting, session)
