@@ -110,7 +110,11 @@ class Case(Base):
     topic_words: Mapped[str | None] = mapped_column(Text)
 
     # Handling, set only by the workflow services.
+    # When acceptance becomes late (deadlines.acceptance_due_at); None for imported cases.
+    accept_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # The day ``supervise`` flagged the current deadline (acceptance's, then the
+    # department's) as missed: each deadline is reminded once.
     overdue_notified_on: Mapped[dt.date | None] = mapped_column(Date)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     answer: Mapped[str | None] = mapped_column(Text)  # the department's draft

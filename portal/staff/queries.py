@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session
 
 from portal.auth.models import StaffUser
+from portal.cases.deadlines import late_for_acceptance
 from portal.cases.duplicates import earlier_copies
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
 from portal.cases.workflow import Action, ExtensionStatus, Role, Status
@@ -66,6 +67,8 @@ QUEUES = [
     Queue("new", "待受理", _OPERATORS, lambda u, d: Case.status == Status.SUBMITTED),
     # Held as a copy from another address (A30): apart from 待受理 until released.
     Queue("held", "疑似重复", _OPERATORS, lambda u, d: Case.status == Status.HELD),
+    # Waiting (or held) past the home page's promise of acceptance within 1 working day.
+    Queue("accept_overdue", "受理超期", _OPERATORS, lambda u, d: late_for_acceptance(d)),
     Queue("mine", "我受理的", frozenset({Role.OPERATOR}),
           lambda u, d: and_(Case.owner_id == u.id, Case.status.not_in([Status.CLOSED,
                                                                        Status.DECLINED]))),

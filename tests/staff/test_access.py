@@ -172,6 +172,7 @@ MATRIX: list[tuple[str, str, set[str], int]] = [
     ("GET", "/staff/", EVERYONE, 0),
     ("GET", "/staff/queues/new", OPERATORS, 404),
     ("GET", "/staff/queues/held", OPERATORS, 404),
+    ("GET", "/staff/queues/accept_overdue", OPERATORS, 404),
     ("GET", "/staff/queues/mine", {"operator", "op2"}, 404),
     ("GET", "/staff/queues/department", HANDLERS, 404),
     ("GET", "/staff/queues/due_soon", ALL_QUEUES | {"op2"}, 404),
