@@ -1,5 +1,5 @@
 """Loose ends of the workflow: each case's acceptance deadline, and the owner's
-explanation after an unsatisfied rating
+explanation after an unsatisfied rating (``explained_at``, the step ``explain``)
 
 Revision ID: 0016
 Revises: 0013
@@ -75,6 +75,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('accept_due_at', portal.db.UTCDateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_cases_accept_due_at'), ['accept_due_at'],
                               unique=False)
+        batch_op.add_column(sa.Column('explained_at', portal.db.UTCDateTime(), nullable=True))
     _allow(ACTIONS + NEW_ACTIONS)
     _date_waiting_cases()
 
@@ -83,5 +84,6 @@ def downgrade() -> None:
     op.execute(case_events.delete().where(case_events.c.action.in_(NEW_ACTIONS)))
     _allow(ACTIONS)
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('explained_at')
         batch_op.drop_index(batch_op.f('ix_cases_accept_due_at'))
         batch_op.drop_column('accept_due_at')

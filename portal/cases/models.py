@@ -124,6 +124,8 @@ class Case(Base):
     followed_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     follow_up_nonce: Mapped[str | None] = mapped_column(String(32))  # one-use survey link
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the owner explained, instead of reopening, why an unsatisfied case stays closed.
+    explained_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # When the retention job erased the citizen's contact data and place (SECURITY A26).
     personal_data_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

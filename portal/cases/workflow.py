@@ -171,6 +171,9 @@ class CaseState(Protocol):
     @property
     def personal_data_purged_at(self) -> dt.datetime | None: ...
 
+    @property
+    def explained_at(self) -> dt.datetime | None: ...  # the owner answered a bad rating
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -197,6 +200,12 @@ def _unsatisfied_only(case: CaseState) -> str | None:
     if case.satisfaction != Satisfaction.UNSATISFIED:
         return "只有回访不满意的诉求才能重办"
     return None
+
+
+def _unexplained_unsatisfied(case: CaseState) -> str | None:
+    if case.explained_at is not None:
+        return "已就不满意评价作出解释说明"
+    return _unsatisfied_only(case)
 
 
 def _no_pending_extension(case: CaseState) -> str | None:
@@ -350,7 +359,7 @@ TRANSITIONS: dict[Action, Transition] = {
         # The other answer to an unsatisfied rating: the owner explains why the case stays
         # closed; the explanation is mailed to the citizen.
         _t(A.EXPLAIN, {S.CLOSED}, S.CLOSED, OWNERS, SC.OWNER, "已就您的评价作出解释说明",
-           _unsatisfied_only),
+           _unexplained_unsatisfied),
         _t(A.URGE, WORKING, None, OWNERS, SC.OWNER, None),
         _t(A.REQUEST_EXTENSION, WORKING, None, {R.HANDLER}, SC.LEAD, None, _no_pending_extension),
         _t(A.DECIDE_EXTENSION, WORKING, None, {R.SUPERVISOR}, SC.ANY, None, _pending_extension),

@@ -14,7 +14,7 @@ from portal.auth.models import StaffUser
 from portal.cases.deadlines import late_for_acceptance
 from portal.cases.duplicates import earlier_copies
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
-from portal.cases.workflow import Action, ExtensionStatus, Role, Status
+from portal.cases.workflow import Action, ExtensionStatus, Role, Satisfaction, Status
 from portal.clock import city_zone
 from portal.privacy.fields import Field, as_read, fields_for
 from portal.privacy.whistleblower import hidden_clause
@@ -87,6 +87,12 @@ QUEUES = [
                                       ExtensionRequest.status == ExtensionStatus.PENDING)),
     Queue("follow_up", "待回访", _OPERATORS,
           lambda u, d: and_(_mine(u), Case.status == Status.REPLIED)),
+    # The citizen was unsatisfied (their reason is on the follow-up step): the owner
+    # reopens the case to the department or explains why it stays closed.
+    Queue("redo", "待重办", _OPERATORS,
+          lambda u, d: and_(_mine(u), Case.status == Status.CLOSED,
+                            Case.satisfaction == Satisfaction.UNSATISFIED,
+                            Case.explained_at.is_(None))),
     Queue("all", "全部诉求", _ALL_STAFF, lambda u, d: true()),
 ]
 QUEUES_BY_NAME = {q.name: q for q in QUEUES}

@@ -184,6 +184,7 @@ class Facts:
     pending_change: Action | None = None
     pending_change_by: int | None = None
     personal_data_purged_at: dt.datetime | None = None
+    explained_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

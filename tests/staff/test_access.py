@@ -180,6 +180,7 @@ MATRIX: list[tuple[str, str, set[str], int]] = [
     ("GET", "/staff/queues/review", OPERATORS, 404),
     ("GET", "/staff/queues/extensions", {"supervisor"}, 404),
     ("GET", "/staff/queues/follow_up", OPERATORS, 404),
+    ("GET", "/staff/queues/redo", OPERATORS, 404),
     ("GET", "/staff/queues/all", ALL_QUEUES | {"op2"}, 404),
     ("GET", "/staff/queues/no-such-queue", set(), 404),
     ("GET", "/staff/intake", {"operator", "op2"}, 403),
