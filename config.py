@@ -95,6 +95,9 @@ class Config:
     # Roles that may only sign in with an authenticator code (docs/security.md A3); not read
     # from the environment, so a deployment cannot switch it off by accident.
     TOTP_REQUIRED_ROLES: tuple[str, ...] = ("admin", "moderator")
+    # The roles that see citizens' contact data (operators, handlers, supervisors) need an
+    # authenticator too when on; production turns it on unless told otherwise.
+    TOTP_FOR_CONTACT_DATA = _env_bool("TOTP_FOR_CONTACT_DATA", False)
 
     # Rate limits (Flask-Limiter); Redis in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
@@ -159,6 +162,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    TOTP_FOR_CONTACT_DATA = _env_bool("TOTP_FOR_CONTACT_DATA", True)
     SESSION_COOKIE_NAME = "__Host-session"
 
     def __init__(self, instance_dir: str | Path | None = None) -> None:

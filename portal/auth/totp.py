@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.cases.workflow import Role
 from portal.db import utcnow
 
 from .events import record_security_event
@@ -31,10 +32,18 @@ DRIFT_STEPS = 1  # a code from the step before or after is still accepted (clock
 RECOVERY_CODES = 10
 
 
+CONTACT_DATA_ROLES = frozenset({Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR})
+
+
 def required(user: StaffUser) -> bool:
-    """Whether ``user`` may only sign in with a second factor."""
+    """Whether ``user`` may only sign in with a second factor: enrolled already, or in a
+    role that needs it (``TOTP_REQUIRED_ROLES``; with ``TOTP_FOR_CONTACT_DATA``, every role
+    that sees citizens' contact data)."""
+    config = current_app.config
     return user.totp_secret is not None or any(
-        role.value in current_app.config["TOTP_REQUIRED_ROLES"] for role in user.roles)
+        role.value in config["TOTP_REQUIRED_ROLES"]
+        or (config["TOTP_FOR_CONTACT_DATA"] and role in CONTACT_DATA_ROLES)
+        for role in user.roles)
 
 
 def new_secret() -> str:

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from .models import CalendarDay
-from .workflow import Kind
+from portal.clock import city_zone
+
+from .models import CalendarDay, Case
+from .workflow import Kind, Status
+
+ACCEPTANCE_WORKING_DAYS = 1  # the home page's promise: 受理 within 1 working day
+WAITING = (Status.SUBMITTED, Status.HELD)
 
 DEFAULT_WORKING_DAYS = {
     Kind.COMPLAINT: 15,
@@ -105,6 +111,33 @@ def schedule_known(session: Session, year: int) -> bool:
         )
     )
     return bool(entered)
+
+
+def acceptance_due_at(calendar: WorkCalendar, submitted_at: dt.datetime, zone: ZoneInfo
+                      ) -> dt.datetime:
+    """The instant (UTC) a submission becomes late for acceptance: the city's midnight
+    that ends the ``ACCEPTANCE_WORKING_DAYS``-th working day after the day it came in."""
+    day = calendar.add_working_days(submitted_at.astimezone(zone).date(),
+                                    ACCEPTANCE_WORKING_DAYS)
+    return day_start(day + dt.timedelta(days=1), zone)
+
+
+def day_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The city's midnight that starts ``day``, in UTC."""
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+def acceptance_deadline(session: Session, submitted_at: dt.datetime) -> dt.datetime:
+    """``acceptance_due_at`` from the portal's calendar and the city's zone."""
+    start = submitted_at.astimezone(city_zone()).date()
+    calendar = WorkCalendar.load(session, start, start + dt.timedelta(days=40))
+    return acceptance_due_at(calendar, submitted_at, city_zone())
+
+
+def late_for_acceptance(today: dt.date) -> ColumnElement[bool]:
+    """Cases still waiting (submitted or held) whose acceptance deadline ended before
+    ``today`` began."""
+    return and_(Case.status.in_(WAITING), Case.accept_due_at <= day_start(today, city_zone()))
 
 
 def missing_schedule_warning(session: Session, today: dt.date) -> str | None:

@@ -64,3 +64,31 @@ def copied_from_elsewhere(session: Session, case: Case, address: str | None) -> 
                CaseEvent.action == Action.SUBMIT, CaseEvent.ip_address != address)
         .limit(1))
     return found is not None
+
+
+# Possible duplicates (并案): an operator opening a new case sees open cases of the last
+# ``SIMILAR_WINDOW_DAYS`` in its category or at its place that share enough key words.
+SIMILAR_WINDOW_DAYS = 30
+MIN_SHARED_WORDS = 2
+MIN_SHARED_SHARE = 0.3  # of the shorter letter's key words
+# Words nearly every letter uses: sharing them says nothing about the matter.
+GENERIC_WORDS = frozenset(
+    ["尽快", "晚上", "白天", "安全", "不安全", "修理", "维修", "处理", "解决", "已经", "附近", "希望", "请求", "要求", "反映", "问题", "有关", "部门", "相关", "市民", "居民", "群众", "情况", "现在", "目前", "一直", "非常", "严重", "影响", "生活", "出行", "很多", "我们", "他们", "每天", "多次"])
+
+
+def key_words(topic_words: str | None) -> list[str]:
+    """A letter's words (``cases.topic_words``) that can tell one matter from another."""
+    return [w for w in (topic_words or "").split() if w not in GENERIC_WORDS]
+
+
+def shared_key_words(first: str | None, second: str | None) -> list[str]:
+    """The key words two letters share, if enough to be probably the same matter; else []."""
+    mine, theirs = key_words(first), set(key_words(second))
+    shared = [w for w in mine if w in theirs]
+    enough = len(shared) >= max(MIN_SHARED_WORDS, MIN_SHARED_SHARE * min(len(mine), len(theirs)))
+    return shared if enough else []
+
+
+def same_place(first: str | None, second: str | None) -> bool:
+    """Whether two places, as typed, name the same place (spacing, width, punctuation aside)."""
+    return bool(first and second) and _bare(first or "") == _bare(second or "")

@@ -173,6 +173,23 @@ class SatisfactionForm(PortalForm):
     comment = block_field("意见和建议", max_=1000, need=False)
 
 
+class RatingForm(PortalForm):
+    """回访 from a link that gives one answer: the citizen confirms it, may add a comment."""
+
+    comment = block_field("意见和建议", max_=1000, need=False)
+
+
+class UnsatisfiedRatingForm(PortalForm):
+    """An unsatisfied answer says why: the owner decides on reopening with the reason."""
+
+    comment = block_field("不满意的原因", max_=1000)
+
+
+def rating_form(satisfaction: Satisfaction) -> PortalForm:
+    return (UnsatisfiedRatingForm() if satisfaction is Satisfaction.UNSATISFIED
+            else RatingForm())
+
+
 class OwnDataForm(PortalForm):
     """Download one's own data: the token from the tracking page proves who asks."""
 

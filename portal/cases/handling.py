@@ -46,13 +46,14 @@ from .workflow import (
 
 def mail_citizen(session: Session, case: Case, subject: str, paragraphs: list[str],
                  link: str | None = None, link_text: str = "查看办理进度",
-                 greeting: str | None = None) -> None:
+                 greeting: str | None = None,
+                 choices: list[tuple[str, str]] | None = None) -> None:
     """Queue a notice to the citizen, if they gave an e-mail address; ``greeting`` is how
-    they are addressed (尊敬的…), else plain 您好."""
+    they are addressed (尊敬的…), else plain 您好; ``choices``: (label, link) answers."""
     if case.contact and case.contact.email:
         queue_mail(session, recipient=case.contact.email, subject=subject, template="notice",
                    case_id=case.id, paragraphs=paragraphs, link=link, link_text=link_text,
-                   greeting=greeting)
+                   greeting=greeting, choices=choices or [])
 
 
 def _mail_department(session: Session, department: Department | None, case: Case,
@@ -204,19 +205,22 @@ def reply_case(session: Session, case: Case, actor: Actor, reply: str,
     for member in [case, *case.merged]:
         if member is not case:
             member.reply, member.replied_at = reply, case.replied_at
+        rates = member is case
         mail_citizen(
             session, member, f"您的诉求已答复（{member.tracking_code}）",
-            [f"您提交的“{member.title}”已有答复：", reply,
-             "请点击下方链接评价办理结果，您的评价将用于考核承办单位。"],
-            external_url("cases.follow_up", token=follow_up_token(case))
-            if member is case else tracking_link_url(member.tracking_code),
-            "评价办理结果" if member is case else "查看办理进度",
+            [f"您提交的“{member.title}”已有答复：", reply]
+            + (["您对办理结果是否满意？请点击下方一项评价，您的评价将用于考核承办单位。"]
+               if rates else []),
+            tracking_link_url(member.tracking_code),
+            choices=[(s.label, external_url("cases.follow_up", token=follow_up_token(case, s)))
+                     for s in Satisfaction] if rates else None,
         )
     return event
 
 
-def follow_up_token(case: Case) -> str:
-    return follow_up_serializer().dumps([case.id, case.follow_up_nonce])
+def follow_up_token(case: Case, satisfaction: Satisfaction) -> str:
+    """The signed one-use link that answers ``satisfaction`` for ``case``."""
+    return follow_up_serializer().dumps([case.id, case.follow_up_nonce, satisfaction.value])
 
 
 def record_follow_up(session: Session, case: Case, actor: Actor, satisfaction: Satisfaction,
@@ -244,9 +248,20 @@ def reopen_case(session: Session, case: Case, actor: Actor, note: str) -> CaseEv
     event = perform(session, case, Action.REOPEN, actor, note=note)
     case.reopen_count += 1
     case.satisfaction = None
-    case.closed_at = None
+    case.closed_at = case.explained_at = None
     _start_clock(session, case, None)
     _notify_assignment(session, case, "重办")
+    return event
+
+
+def explain_case(session: Session, case: Case, actor: Actor, explanation: str) -> CaseEvent:
+    """解释说明: the owner answers an unsatisfied rating by explaining why the case stays
+    closed; the citizen gets the explanation, and the rating stays as given."""
+    event = perform(session, case, Action.EXPLAIN, actor, note=explanation)
+    case.explained_at = utcnow()
+    mail_citizen(session, case, f"关于您对诉求办理结果的评价（{case.tracking_code}）",
+                 [f"您对“{case.title}”的办理结果表示不满意，经核实，现说明如下：", explanation,
+                  "如仍有疑问，请拨打 12345 热线。"], tracking_link_url(case.tracking_code))
     return event
 
 

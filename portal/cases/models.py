@@ -111,7 +111,11 @@ class Case(Base):
     topic_words: Mapped[str | None] = mapped_column(Text)
 
     # Handling, set only by the workflow services.
+    # When acceptance becomes late (deadlines.acceptance_due_at); None for imported cases.
+    accept_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # The day ``supervise`` flagged the current deadline (acceptance's, then the
+    # department's) as missed: each deadline is reminded once.
     overdue_notified_on: Mapped[dt.date | None] = mapped_column(Date)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     answer: Mapped[str | None] = mapped_column(Text)  # the department's draft
@@ -121,6 +125,8 @@ class Case(Base):
     followed_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     follow_up_nonce: Mapped[str | None] = mapped_column(String(32))  # one-use survey link
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the owner explained, instead of reopening, why an unsatisfied case stays closed.
+    explained_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # When the retention job erased the citizen's contact data and place (SECURITY A26).
     personal_data_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -21,6 +21,7 @@ from portal.notify.models import OutboundMail
 from portal.notify.outbox import queue_mail
 
 from .attachments import PreparedUpload, store_upload
+from .deadlines import acceptance_deadline
 from .duplicates import content_fingerprint, copied_from_elsewhere
 from .models import Attachment, Case, CaseEvent, Contact
 from .tracking import new_tracking_code, tracking_link_url
@@ -114,7 +115,10 @@ def submit_case(session: Session, submission: Submission, actor: Actor) -> Case:
     for an operator (A30); its citizen is told, as any other, that it was received.
     """
     contact = submission.contact
+    now = utcnow()
     case = Case(
+        submitted_at=now,
+        accept_due_at=acceptance_deadline(session, now),
         tracking_code=new_tracking_code(submission.channel, local_today().year),
         channel=submission.channel,
         kind=submission.kind,

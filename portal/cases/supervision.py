@@ -23,7 +23,7 @@ from portal.notify.outbox import queue_mail
 from portal.privacy.whistleblower import title_for
 from portal.urls import external_url
 
-from .deadlines import working_days_left
+from .deadlines import late_for_acceptance, working_days_left
 from .handling import close_case
 from .models import Case, Department
 from .services import perform
@@ -33,6 +33,7 @@ from .workflow import Action, Actor, Role, Status
 @dataclass
 class SupervisionReport:
     overdue: list[Case] = field(default_factory=list)
+    waiting: list[Case] = field(default_factory=list)  # newly late for acceptance
     escalated: list[Case] = field(default_factory=list)
     closed: list[Case] = field(default_factory=list)
     mails: int = 0
@@ -42,10 +43,41 @@ def _case_line(case: Case, department_id: int | None = None) -> str:
     return f"{case.tracking_code}  {title_for(case, department_id)}（时限 {case.due_on}）"
 
 
+def _active_staff(session: Session, role: Role) -> list[StaffUser]:
+    return list(session.scalars(
+        select(StaffUser).join(StaffRole).where(StaffRole.role == role,
+                                                StaffUser.is_active.is_(True),
+                                                StaffUser.email.is_not(None))))
+
+
+def _remind_acceptance(session: Session, today: dt.date, report: SupervisionReport) -> None:
+    """Mark submissions newly waiting past the acceptance deadline; mail the operators."""
+    system = Actor.system()
+    report.waiting = list(session.scalars(
+        select(Case).where(late_for_acceptance(today), Case.overdue_notified_on.is_(None))
+        .order_by(Case.accept_due_at, Case.id)))
+    for case in report.waiting:
+        perform(session, case, Action.SUPERVISE, system, note="已超过受理时限（1 个工作日）")
+        case.overdue_notified_on = today
+    if not report.waiting:
+        return
+    lines = "\n".join(f"{c.tracking_code}  {title_for(c, None)}" for c in report.waiting)
+    for operator in _active_staff(session, Role.OPERATOR):
+        assert operator.email is not None
+        queue_mail(session, recipient=operator.email,
+                   subject=f"【受理超期】{len(report.waiting)} 件诉求超过 1 个工作日未受理",
+                   template="notice", paragraphs=["以下诉求已超过受理时限，请尽快受理：", lines],
+                   link=external_url("queues.queue", name="accept_overdue"),
+                   link_text="查看受理超期件")
+        report.mails += 1
+
+
 def supervise(session: Session, today: dt.date) -> SupervisionReport:
-    """Mark newly overdue cases, escalate long-overdue ones, close stale follow-ups."""
+    """Remind late acceptances, mark newly overdue cases, escalate long-overdue ones,
+    close stale follow-ups."""
     report = SupervisionReport()
     system = Actor.system()
+    _remind_acceptance(session, today, report)
     overdue = session.scalars(
         select(Case).where(Case.status == Status.ASSIGNED, Case.due_on < today)
         .order_by(Case.due_on, Case.id)
@@ -77,12 +109,7 @@ def supervise(session: Session, today: dt.date) -> SupervisionReport:
                        link=external_url("queues.queue", name="overdue"), link_text="查看超期件")
             report.mails += 1
     if report.escalated:
-        supervisors = session.scalars(
-            select(StaffUser).join(StaffRole).where(StaffRole.role == Role.SUPERVISOR,
-                                                    StaffUser.is_active.is_(True),
-                                                    StaffUser.email.is_not(None))
-        ).all()
-        for supervisor in supervisors:
+        for supervisor in _active_staff(session, Role.SUPERVISOR):
             assert supervisor.email is not None
             queue_mail(session, recipient=supervisor.email,
                        subject=f"【督办】{len(report.escalated)} 件诉求严重超期",
@@ -104,10 +131,10 @@ def supervise(session: Session, today: dt.date) -> SupervisionReport:
 @click.command("supervise")
 @with_appcontext
 def supervise_command() -> None:
-    """Daily deadline watch: overdue marks, department mails, escalation, auto-close."""
+    """Daily deadline watch: late acceptances, overdue marks, mails, escalation, auto-close."""
     report = supervise(db.session, local_today())
     db.session.commit()
-    click.echo(f"新超期 {len(report.overdue)} 件，提请督办 {len(report.escalated)} 件，"
+    click.echo(f"受理超期 {len(report.waiting)} 件，新超期 {len(report.overdue)} 件，提请督办 {len(report.escalated)} 件，"
                f"自动办结 {len(report.closed)} 件，发出提醒邮件 {report.mails} 封。")
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.urls import external_url
 
-from .workflow import Channel
+from .workflow import Channel, Satisfaction
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RANDOM_SYMBOLS = 16
@@ -91,17 +92,38 @@ def read_tracking_link_token(token: str) -> str | None:
 
 
 def follow_up_serializer() -> URLSafeTimedSerializer:
-    """Signs the satisfaction-survey link: ``[case id, one-use nonce]``."""
+    """Signs the satisfaction links: ``[case id, one-use nonce, answer]``."""
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal.follow-up")
 
 
-def read_follow_up_token(token: str) -> tuple[int, str] | None:
+@dataclass(frozen=True)
+class FollowUpLink:
+    """What a signed satisfaction link says: which case, its nonce, and the answer it
+    gives (None in the single survey link of mails sent before each answer had its own)."""
+
+    case_id: int
+    nonce: str
+    satisfaction: Satisfaction | None
+
+
+class FollowUpLinkExpired(Exception):
+    """A genuine satisfaction link older than ``FOLLOW_UP_LINK_MAX_AGE``."""
+
+
+def read_follow_up_token(token: str) -> FollowUpLink | None:
+    """The link a token signs, None for a forged or damaged one; raises
+    ``FollowUpLinkExpired`` for a genuine one that is too old."""
     try:
         value = follow_up_serializer().loads(
             token, max_age=current_app.config["FOLLOW_UP_LINK_MAX_AGE"])
+    except SignatureExpired:
+        raise FollowUpLinkExpired from None
     except BadSignature:
         return None
-    if (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)
-            and isinstance(value[1], str)):
-        return value[0], value[1]
-    return None
+    if not (isinstance(value, list) and len(value) in (2, 3) and isinstance(value[0], int)
+            and all(isinstance(v, str) for v in value[1:])):
+        return None
+    answers = {s.value: s for s in Satisfaction}
+    if len(value) == 3 and value[2] not in answers:
+        return None
+    return FollowUpLink(value[0], value[1], answers[value[2]] if len(value) == 3 else None)

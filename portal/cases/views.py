@@ -38,6 +38,7 @@ from .forms import (
     SuggestionForm,
     TrackForm,
     new_submission_token,
+    rating_form,
 )
 from .handling import record_follow_up
 from .models import Case
@@ -54,7 +55,12 @@ from .services import (
     mail_tracking_link,
     submit_case,
 )
-from .tracking import TrackingLinkExpired, read_follow_up_token, read_tracking_link_token
+from .tracking import (
+    FollowUpLinkExpired,
+    TrackingLinkExpired,
+    read_follow_up_token,
+    read_tracking_link_token,
+)
 from .workflow import Actor, Channel, Kind, Satisfaction
 
 bp = Blueprint("cases", __name__)
@@ -325,19 +331,24 @@ def erase_confirmed() -> Any:
 @limiter.limit(_track_limit, methods=["POST"])
 @no_store
 def follow_up(token: str) -> Any:
-    """Rate the handling of a case, once, from the signed link in the reply mail."""
-    found = read_follow_up_token(token)
-    case = db.session.get(Case, found[0]) if found else None
-    if case is None or found is None:
-        flash("评价链接无效或已过期。如需反映意见，请拨打 12345。", "warning")
-        return redirect(url_for("cases.track"))
-    if case.follow_up_nonce is None or not hmac.compare_digest(case.follow_up_nonce, found[1]):
+    """Rate the handling of a case, once, from a signed link in the reply mail: a link
+    that gives an answer shows it to confirm (GET) and records it (POST)."""
+    try:
+        link = read_follow_up_token(token)
+    except FollowUpLinkExpired:
+        return render_template("cases/follow_up_invalid.html", expired=True), 410
+    case = db.session.get(Case, link.case_id) if link else None
+    if case is None or link is None:
+        return render_template("cases/follow_up_invalid.html", expired=False), 404
+    if case.follow_up_nonce is None or not hmac.compare_digest(case.follow_up_nonce, link.nonce):
         return render_template("cases/follow_up_done.html", case=case, already=True)
-    form = SatisfactionForm()
+    form = SatisfactionForm() if link.satisfaction is None else rating_form(link.satisfaction)
     if form.validate_on_submit():
-        record_follow_up(db.session, case, Actor.citizen(),
-                         Satisfaction(form.satisfaction.data), form.comment.data or None)
+        satisfaction = link.satisfaction or Satisfaction(form.satisfaction.data)
+        record_follow_up(db.session, case, Actor.citizen(), satisfaction,
+                         form.comment.data or None)
         db.session.commit()
-        return render_template("cases/follow_up_done.html", case=case, already=False)
-    return render_template("cases/follow_up.html", case=case, form=form), (
-        400 if form.errors else 200)
+        return render_template("cases/follow_up_done.html", case=case, already=False,
+                               satisfaction=satisfaction)
+    return render_template("cases/follow_up.html", case=case, form=form,
+                           satisfaction=link.satisfaction), (400 if form.errors else 200)

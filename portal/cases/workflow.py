@@ -101,6 +101,7 @@ class Action(LabelledEnum):
     FOLLOW_UP = ("follow_up", "回访")
     CLOSE = ("close", "办结")
     REOPEN = ("reopen", "重办")
+    EXPLAIN = ("explain", "解释说明后办结")
     OPINION = ("opinion", "协办意见")
     SEND_BACK = ("send_back", "退回重办")
     URGE = ("urge", "催办")
@@ -171,6 +172,9 @@ class CaseState(Protocol):
     @property
     def personal_data_purged_at(self) -> dt.datetime | None: ...
 
+    @property
+    def explained_at(self) -> dt.datetime | None: ...  # the owner answered a bad rating
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -197,6 +201,12 @@ def _unsatisfied_only(case: CaseState) -> str | None:
     if case.satisfaction != Satisfaction.UNSATISFIED:
         return "只有回访不满意的诉求才能重办"
     return None
+
+
+def _unexplained_unsatisfied(case: CaseState) -> str | None:
+    if case.explained_at is not None:
+        return "已就不满意评价作出解释说明"
+    return _unsatisfied_only(case)
 
 
 def _no_pending_extension(case: CaseState) -> str | None:
@@ -305,6 +315,7 @@ OWNERS = {R.OPERATOR, R.SUPERVISOR}
 STAFF = {R.OPERATOR, R.HANDLER, R.SUPERVISOR, R.MODERATOR, R.ADMIN}
 ALL_STATES: set[Status | None] = set(Status)
 WORKING = {S.ASSIGNED}
+WAITING = {S.SUBMITTED, S.HELD}
 WITH_REPLY = {S.REPLIED, S.CLOSED}  # publication: the citizen has had the reply
 ENDED_STATUSES = frozenset({S.CLOSED, S.DECLINED})
 # Still someone's work: what a department may not be retired from, an owner hands over.
@@ -349,10 +360,15 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(A.CLOSE, {S.REPLIED}, S.CLOSED, OWNERS | {R.SYSTEM}, SC.OWNER, "诉求已办结"),
         _t(A.REOPEN, {S.CLOSED}, S.ASSIGNED, OWNERS, SC.OWNER, "已重新交办",
            _unsatisfied_only),
+        # The other answer to an unsatisfied rating: the owner explains why the case stays
+        # closed; the explanation is mailed to the citizen.
+        _t(A.EXPLAIN, {S.CLOSED}, S.CLOSED, OWNERS, SC.OWNER, "已就您的评价作出解释说明",
+           _unexplained_unsatisfied),
         _t(A.URGE, WORKING, None, OWNERS, SC.OWNER, None),
         _t(A.REQUEST_EXTENSION, WORKING, None, {R.HANDLER}, SC.LEAD, None, _no_pending_extension),
         _t(A.DECIDE_EXTENSION, WORKING, None, {R.SUPERVISOR}, SC.ANY, None, _pending_extension),
-        _t(A.SUPERVISE, WORKING, None, {R.SYSTEM, R.SUPERVISOR}, SC.ANY, None),
+        # Also a submission left waiting past the acceptance deadline (supervision.py).
+        _t(A.SUPERVISE, WORKING | WAITING, None, {R.SYSTEM, R.SUPERVISOR}, SC.ANY, None),
         _t(A.NOTE, ALL_STATES, None, STAFF, SC.ANY, None),
         # 交接: an operator leaves; an admin gives their unfinished cases to another owner.
         _t(A.HAND_OVER, UNFINISHED, None, {R.ADMIN}, SC.ANY, None),

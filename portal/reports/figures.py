@@ -124,6 +124,15 @@ class Handling:
 
 
 @dataclass(frozen=True)
+class OfficeWork:
+    """The office's own steps: acceptance within 1 working day, explained ratings."""
+
+    accepted_late: int = 0
+    waiting_late_now: int = 0
+    explained: int = 0  # closed after an unsatisfied rating, with an explanation
+
+
+@dataclass(frozen=True)
 class Suggestions:
     collected: int = 0
     answered: int = 0
@@ -167,6 +176,7 @@ class OfficeFigures:
     by_department: dict[int | None, Volume]
     by_campaign: dict[int, Suggestions]
     names: dict[str, dict[int, str]] = field(default_factory=dict)  # category, department, campaign
+    office: OfficeWork = field(default_factory=OfficeWork)
 
     @property
     def is_empty(self) -> bool:
@@ -284,7 +294,9 @@ def office_figures(session: Session, period: Period, f: Filter | None = None,
         by_channel=_breakdown(t, "channel"), by_kind=_breakdown(t, "kind"),
         by_category=_breakdown(t, "category_id"), by_department=_breakdown(t, "department_id"),
         by_campaign={c: _suggestions(t, campaign_id=c) for c in sorted(campaigns)},
-        names=_names(session))
+        names=_names(session),
+        office=OfficeWork(t["accepted_late"].total(), t["waiting_late_now"].total(),
+                          t["explained"].total()))
 
 
 def department_figures(session: Session, period: Period, f: Filter | None = None,

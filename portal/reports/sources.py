@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import aliased
 
+from portal.cases.deadlines import late_for_acceptance
 from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import Action
 
@@ -60,6 +61,18 @@ def per_event(*actions: Action) -> Source:
 def overdue_now(period: Period, today: dt.date) -> Query:
     """Still with a department past its deadline on ``today`` (the period plays no part)."""
     return select(Case.id.label("case_id"), Case.department_id).where(Case.overdue_on(today))
+
+
+def accepted_late(period: Period, today: dt.date) -> Query:
+    """Accepted in the period after the acceptance deadline had ended (per case)."""
+    return last_events(period, Action.ACCEPT).join(Case, Case.id == CaseEvent.case_id).where(
+        CaseEvent.created_at >= Case.accept_due_at)
+
+
+def waiting_late_now(period: Period, today: dt.date) -> Query:
+    """Still waiting (submitted or held) past the acceptance deadline on ``today``."""
+    return select(Case.id.label("case_id"), Case.department_id).where(
+        late_for_acceptance(today))
 
 
 def escalated(period: Period, today: dt.date) -> Query:
@@ -117,6 +130,9 @@ SOURCES: dict[str, Source] = {
     "urges": per_event(Action.URGE, Action.SUPERVISE),
     "escalations": escalated,
     "overdue_now": overdue_now,
+    "accepted_late": accepted_late,
+    "waiting_late_now": waiting_late_now,
+    "explained": per_case(Action.EXPLAIN),
     "adoption": answered_suggestions,
     "marks": marks,
 }

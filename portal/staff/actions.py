@@ -159,6 +159,8 @@ SPECS: dict[Action, ActionSpec] = {s.action: s for s in (
                lambda s, c, a, form: h.close_case(s, c, a, form.note.data or None), "办结"),
     ActionSpec(Action.REOPEN, f.RequiredNoteForm,
                lambda s, c, a, form: h.reopen_case(s, c, a, form.note.data), "重办"),
+    ActionSpec(Action.EXPLAIN, f.ExplanationForm,
+               lambda s, c, a, form: h.explain_case(s, c, a, form.note.data), "解释说明并办结"),
     ActionSpec(Action.URGE, f.RequiredNoteForm,
                lambda s, c, a, form: h.urge_case(s, c, a, form.note.data), "催办"),
     ActionSpec(Action.REQUEST_EXTENSION, f.ExtensionRequestForm,

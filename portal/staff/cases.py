@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from portal.auth.events import record_security_event
 from portal.cases.attachments import attachment_root
 from portal.cases.deadlines import missing_schedule_warning, working_days_left
+from portal.cases.duplicates import SIMILAR_WINDOW_DAYS
 from portal.cases.handling import staff_actor
 from portal.cases.models import Attachment, CannedReply, Case, CaseEvent
 from portal.cases.workflow import Action, Role, Status, allowed_actions
@@ -26,7 +27,7 @@ from portal.wall.search import related_replies
 from .actions import SPECS, build_form, committed
 from .guard import protect
 from .identity import contact_for_viewer, for_viewer, viewer_fields
-from .queries import case_for_staff, copies_before
+from .queries import case_for_staff, copies_before, possible_duplicates
 
 bp = protect(Blueprint("staff_cases", __name__, url_prefix="/staff/cases"))
 
@@ -70,6 +71,9 @@ def _render(case: Case, failed: tuple[Action, Any] | None = None, status: int = 
         knowledge=_similar_replies(case) if answering else [],
         copies=copies_before(db.session, current_user, case)
         if case.status is Status.HELD else None,
+        duplicates=possible_duplicates(db.session, current_user, case)
+        if Action.MERGE in forms else [], merge_form=forms.get(Action.MERGE),
+        duplicate_window=SIMILAR_WINDOW_DAYS,
         days_left=working_days_left(db.session, today, case.due_on) if case.due_on else None,
         overdue=case.is_overdue(today), warning=missing_schedule_warning(db.session, today),
     ), status

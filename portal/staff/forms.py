@@ -97,6 +97,10 @@ class RequiredNoteForm(PortalForm):
     note = block_field("意见", max_=NOTE_MAX)
 
 
+class ExplanationForm(PortalForm):
+    note = block_field("解释说明（将发送给市民）", max_=NOTE_MAX)
+
+
 class ExtensionRequestForm(PortalForm):
     days = WholeNumberField("延期工作日数", validators=[
         chosen("延期工作日数"),

@@ -12,9 +12,22 @@ from sqlalchemy.orm import Session
 
 from portal.auth.models import StaffUser
 from portal.campaigns.models import Campaign
-from portal.cases.duplicates import earlier_copies
+from portal.cases.deadlines import late_for_acceptance
+from portal.cases.duplicates import (
+    SIMILAR_WINDOW_DAYS,
+    earlier_copies,
+    same_place,
+    shared_key_words,
+)
 from portal.cases.models import Case, CaseEvent, CoHandling, ExtensionRequest
-from portal.cases.workflow import Action, ExtensionStatus, Role, Status
+from portal.cases.workflow import (
+    OPEN_STATUSES,
+    Action,
+    ExtensionStatus,
+    Role,
+    Satisfaction,
+    Status,
+)
 from portal.clock import city_zone
 from portal.privacy.fields import Field, as_read, fields_for
 from portal.privacy.whistleblower import hidden_clause
@@ -76,6 +89,8 @@ QUEUES = [
     Queue("new", "待受理", _OPERATORS, lambda u, d: Case.status == Status.SUBMITTED),
     # Held as a copy from another address (A30): apart from 待受理 until released.
     Queue("held", "疑似重复", _OPERATORS, lambda u, d: Case.status == Status.HELD),
+    # Waiting (or held) past the home page's promise of acceptance within 1 working day.
+    Queue("accept_overdue", "受理超期", _OPERATORS, lambda u, d: late_for_acceptance(d)),
     Queue("mine", "我受理的", frozenset({Role.OPERATOR}),
           lambda u, d: and_(Case.owner_id == u.id, Case.status.not_in([Status.CLOSED,
                                                                        Status.DECLINED]))),
@@ -95,6 +110,12 @@ QUEUES = [
     Queue("follow_up", "待回访", _OPERATORS,
           lambda u, d: and_(_mine(u), Case.status == Status.REPLIED)),
     Queue("campaign", "专项征集建议", _ALL_STAFF, lambda u, d: _campaign_suggestions(u)),
+    # The citizen was unsatisfied (their reason is on the follow-up step): the owner
+    # reopens the case to the department or explains why it stays closed.
+    Queue("redo", "待重办", _OPERATORS,
+          lambda u, d: and_(_mine(u), Case.status == Status.CLOSED,
+                            Case.satisfaction == Satisfaction.UNSATISFIED,
+                            Case.explained_at.is_(None))),
     Queue("all", "全部诉求", _ALL_STAFF, lambda u, d: true()),
 ]
 QUEUES_BY_NAME = {q.name: q for q in QUEUES}
@@ -206,6 +227,39 @@ def copies_before(session: Session, user: StaffUser, case: Case) -> list[Case]:
         select(Case).where(earlier_copies(case), visible_to(user),
                            ~hidden_clause(user.department_id))
         .order_by(Case.submitted_at, Case.id)))
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    case: Case
+    words: list[str]  # the key words both letters use
+
+
+CANDIDATES = 500  # the newest open cases of the window looked at
+SHOWN = 10
+
+
+def possible_duplicates(session: Session, user: StaffUser, case: Case) -> list[PossibleDuplicate]:
+    """Open cases of the last ``SIMILAR_WINDOW_DAYS`` before ``case`` that are probably the
+    same matter: in its category or at its place, sharing key words; most words first.
+
+    Not those whose letter ``user``'s department reads masked (A33), as ``copies_before``.
+    """
+    since = case.submitted_at - dt.timedelta(days=SIMILAR_WINDOW_DAYS)
+    candidates = session.scalars(
+        select(Case).where(visible_to(user), ~hidden_clause(user.department_id),
+                           Case.id != case.id, Case.status.in_(OPEN_STATUSES),
+                           Case.merged_into_id.is_(None), Case.submitted_at >= since,
+                           Case.submitted_at <= case.submitted_at + dt.timedelta(days=1))
+        .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(CANDIDATES))
+    found = []
+    for other in candidates:
+        related = ((case.category_id is not None and other.category_id == case.category_id)
+                   or same_place(case.location, other.location))
+        words = shared_key_words(case.topic_words, other.topic_words) if related else []
+        if words:
+            found.append(PossibleDuplicate(other, words))
+    return sorted(found, key=lambda d: -len(d.words))[:SHOWN]
 
 
 def queue_counts(session: Session, user: StaffUser, today: dt.date) -> dict[str, int]:

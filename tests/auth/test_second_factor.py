@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
+from config import Config, ProductionConfig
 from portal.auth import totp
 from portal.auth.models import RecoveryCode, SecurityEvent, StaffUser
 from portal.cases.workflow import Role
@@ -241,3 +242,18 @@ def test_the_secret_being_enrolled_is_not_readable_in_the_session_cookie(app, se
     again = client.get("/staff/login/enrol").get_data(as_text=True)
     assert re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', again).group(1).replace(
         " ", "") == secret  # the same secret on the next visit
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.HANDLER, Role.SUPERVISOR])
+def test_the_contact_data_setting_makes_every_role_that_sees_contacts_enrol(make_app, session,
+                                                                            role):
+    make_staff(session, "clerk", role)
+    lenient = make_app(TOTP_FOR_CONTACT_DATA=False).test_client()
+    assert path(login(lenient, "clerk")) == "/staff/"
+    strict = make_app(TOTP_FOR_CONTACT_DATA=True).test_client()
+    assert path(login(strict, "clerk")) == "/staff/login/enrol"
+
+
+def test_production_requires_the_second_factor_for_contact_data_by_default():
+    assert Config.TOTP_FOR_CONTACT_DATA is False
+    assert ProductionConfig.TOTP_FOR_CONTACT_DATA is True

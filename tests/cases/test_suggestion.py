@@ -157,3 +157,11 @@ def test_a_suggestion_without_csrf_token_is_refused_and_kept_in_the_form(
     assert "安全校验已过期" in response.get_data(as_text=True)
     assert data["proposal"] in response.get_data(as_text=True)
     assert count(session, Case) == 0
+
+
+@pytest.mark.parametrize("url", ["/suggestions/new", "/mailbox/new"])
+def test_both_forms_offer_similar_published_replies_while_the_title_is_typed(client, category,
+                                                                            url):
+    html = client.get(url).get_data(as_text=True)
+    assert 'data-similar="/api/similar"' in html  # static/js/portal.js fills the list
+    assert '<aside class="similar" id="similar" hidden' in html

@@ -11,13 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import StaffRole, StaffUser
 from portal.cases import handling as h
-from portal.cases.deadlines import due_date, working_days_left
+from portal.cases.deadlines import (
+    WorkCalendar,
+    acceptance_due_at,
+    due_date,
+    late_for_acceptance,
+    working_days_left,
+)
 from portal.cases.models import Case, CaseEvent, Department
 from portal.cases.services import ContactData, Submission, submit_case
 from portal.cases.workflow import Action, Actor, Channel, Kind, Role, Status
@@ -366,3 +373,85 @@ def test_a_refused_extension_keeps_the_marks_so_nothing_is_sent_again(app, sessi
     assert (case.due_on, case.overdue_notified_on, case.escalated_at) == marks
     assert events(session, case, first_event) == []
     assert mails_after(session, first_mail) == []
+
+
+# --- the acceptance deadline: 受理 within 1 working day ------------------------------------------
+
+def waiting_case(session: Any, title: str, late: bool, held: bool = False) -> Case:
+    """A submission still waiting for acceptance, its deadline passed or not."""
+    case = submit_case(session, Submission(
+        channel=Channel.SUGGESTION, kind=Kind.SUGGESTION, title=title,
+        content=f"{title}，建议有关部门研究。", contact=ContactData(phone="13800138000")),
+        Actor.citizen())
+    if held:
+        h.perform(session, case, Action.HOLD, Actor.system())
+    if late:
+        case.accept_due_at = utcnow() - DAY
+    session.commit()
+    return case
+
+
+def test_the_acceptance_deadline_ends_with_the_first_working_day_after_arrival():
+    zone = ZoneInfo("Asia/Shanghai")
+    monday_off = WorkCalendar({dt.date(2026, 11, 16): False})
+    cases = {  # arrival (city time) → the city's midnight from which acceptance is late
+        dt.datetime(2026, 11, 12, 9, 0, tzinfo=zone): dt.datetime(2026, 11, 14, tzinfo=zone),
+        dt.datetime(2026, 11, 13, 23, 59, tzinfo=zone): dt.datetime(2026, 11, 18, tzinfo=zone),
+        dt.datetime(2026, 11, 14, 0, 30, tzinfo=zone): dt.datetime(2026, 11, 18, tzinfo=zone),
+    }
+    for arrival, late_from in cases.items():
+        due = acceptance_due_at(monday_off, arrival.astimezone(dt.UTC), zone)
+        assert due == late_from and due.tzinfo == dt.UTC, arrival
+
+
+def test_a_submission_gets_its_acceptance_deadline_when_it_arrives(app, session):
+    case = waiting_case(session, "建议增设公交线路", late=False)
+    assert case.accept_due_at is not None
+    assert case.accept_due_at > case.submitted_at + dt.timedelta(hours=1)
+    assert case.accept_due_at <= case.submitted_at + dt.timedelta(days=12)
+
+
+def test_submissions_waiting_past_the_deadline_are_reminded_to_operators_once(
+        app, session, smtp, world):
+    late = waiting_case(session, "建议延长图书馆开放时间", late=True)
+    held = waiting_case(session, "建议增加社区健身器材", late=True, held=True)
+    fresh = waiting_case(session, "建议完善垃圾分类设施", late=False)
+    first_event, first_mail = last_id(session, CaseEvent), last_id(session, OutboundMail)
+    smtp.mailbox.clear()
+
+    output = supervise(app)
+
+    reread(session)
+    for case, status in ((late, Status.SUBMITTED), (held, Status.HELD)):
+        [event] = events(session, case, first_event)
+        assert event.action == Action.SUPERVISE and event.actor_role == Role.SYSTEM
+        assert (event.from_status, event.to_status) == (status, status)
+        assert "受理时限" in event.note
+        assert session.get(Case, case.id).overdue_notified_on == local_today()
+    assert events(session, fresh, first_event) == []
+    [mail] = mails_after(session, first_mail)
+    assert mail.recipient == "owner@city.example"  # the one active operator with an address
+    assert late.tracking_code in mail.body_text and held.tracking_code in mail.body_text
+    assert fresh.tracking_code not in mail.body_text
+    assert "/staff/queues/accept_overdue" in mail.body_text
+    assert [m["To"] for m in smtp.mailbox.messages] == ["owner@city.example"]
+    assert "受理超期 2 件" in output
+
+    again = supervise(app)
+    reread(session)
+    assert mails_after(session, first_mail) == [mail]
+    assert "受理超期 0 件" in again
+
+
+def test_accepting_a_reminded_submission_leaves_the_queue_and_its_next_deadline_is_watched(
+        app, session, smtp, world):
+    case = waiting_case(session, "建议在学校门口设置减速带", late=True)
+    supervise(app)
+    reread(session)
+    case = session.get(Case, case.id)
+    h.accept_case(session, case, world.actor(world.owner))
+    h.assign_case(session, case, world.actor(world.owner), world.zjw)
+    session.commit()
+    assert session.get(Case, case.id).overdue_notified_on is None
+    assert session.scalar(select(func.count()).select_from(Case).where(
+        late_for_acceptance(local_today()))) == 0

@@ -117,13 +117,17 @@ EXPECTED: dict[Action, Row] = {
     # 办结 by the owner, or by the system when the follow-up period has passed.
     A.CLOSE: Row({S.REPLIED}, S.CLOSED, OWNERS | {"system"}, public=True),
     A.REOPEN: Row({S.CLOSED}, S.ASSIGNED, OWNERS, public=True, needs="unsatisfied"),
+    # ... or the owner explains why it stays closed.
+    A.EXPLAIN: Row({S.CLOSED}, S.CLOSED, OWNERS, public=True, needs="unsatisfied"),
     # Deadline watch while the department works: 催办, 延期, 督办.
     A.URGE: Row({S.ASSIGNED}, None, OWNERS, public=False),
     A.REQUEST_EXTENSION: Row({S.ASSIGNED}, None, {"lead_handler"}, public=False,
                              needs="no_pending_extension"),
     A.DECIDE_EXTENSION: Row({S.ASSIGNED}, None, {"supervisor"}, public=False,
                             needs="pending_extension"),
-    A.SUPERVISE: Row({S.ASSIGNED}, None, {"supervisor", "system"}, public=False),
+    # ... and over a submission left waiting past the acceptance deadline.
+    A.SUPERVISE: Row({S.ASSIGNED, S.SUBMITTED, S.HELD}, None, {"supervisor", "system"},
+                     public=False),
     # Any staff member may leave an internal note on a submitted case, in any state.
     A.NOTE: Row(EVERY_STATUS, None, ALL_STAFF, public=False),
     # 交接: an admin gives a leaving operator's unfinished cases to another owner.
@@ -182,6 +186,7 @@ class Facts:
     pending_change: Action | None = None
     pending_change_by: int | None = None
     personal_data_purged_at: dt.datetime | None = None
+    explained_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -320,7 +325,9 @@ def test_allowed_actions_for_typical_moments():
                ) == {A.ACCEPT, A.DECLINE, A.MERGE, A.NOTE}
     assert set(allowed_actions(Facts(S.HELD, owner_id=None), actor_for("operator", staff))
                ) == {A.RELEASE, A.DECLINE, A.MERGE, A.NOTE}
-    assert allowed_actions(Facts(S.SUBMITTED, owner_id=None), Actor.system()) == [A.HOLD]
+    # the system holds a copy, or marks a submission left past the acceptance deadline
+    assert allowed_actions(Facts(S.SUBMITTED, owner_id=None), Actor.system()) == [A.HOLD,
+                                                                                 A.SUPERVISE]
     assert allowed_actions(Facts(S.ASSIGNED), Actor.citizen()) == []
     assert set(allowed_actions(Facts(S.ASSIGNED), actor_for("lead_handler", staff))) == {
         A.RETURN, A.ANSWER, A.REQUEST_EXTENSION, A.NOTE}
@@ -331,7 +338,7 @@ def test_allowed_actions_for_typical_moments():
     assert allowed_actions(Facts(S.CLOSED, Satisfaction.SATISFIED), actor_for("owner", staff)
                            ) == [A.NOTE]
     assert set(allowed_actions(Facts(S.CLOSED, Satisfaction.UNSATISFIED),
-                               actor_for("owner", staff))) == {A.REOPEN, A.NOTE}
+                               actor_for("owner", staff))) == {A.REOPEN, A.EXPLAIN, A.NOTE}
     assert allowed_actions(Facts(S.DECLINED), actor_for("moderator", staff)) == [A.NOTE]
 
 

@@ -54,7 +54,8 @@ class October:
     def submit(self, name: str, when: dt.datetime, kind: Kind = Kind.COMPLAINT,
                channel: Channel = Channel.MAILBOX, title: str | None = None,
                campaign: Campaign | None = None) -> Case:
-        self.monkeypatch.setattr("portal.clock.utcnow", lambda: when)
+        for module in ("portal.clock", "portal.cases.services"):
+            self.monkeypatch.setattr(f"{module}.utcnow", lambda: when)
         case = submit_case(self.session, Submission(
             channel=channel, kind=kind, title=title or f"诉求{name}",
             content=f"诉求{name}的内容：小区门口路面破损，请尽快修复。",

@@ -13,6 +13,7 @@ import pytest
 from portal.cases.workflow import Channel, Kind
 from portal.reports.figures import (
     NO_DATA,
+    OfficeWork,
     Rate,
     department_figures,
     month_line,
@@ -27,6 +28,15 @@ OCTOBER = Period.month(2026, 10)
 @pytest.fixture
 def october(session, monkeypatch) -> October:
     return build_october(session, monkeypatch)
+
+
+def test_the_office_accepted_everything_in_time_but_c11_waits_past_its_deadline(session,
+                                                                               october):
+    # Every accepted case was accepted within the hour; C11 came at 00:30 on 1 October,
+    # so its day was 8 October (after the holiday) and it is late from 9 October.
+    office = office_figures(session, OCTOBER, today=TODAY)
+    assert office.office == OfficeWork(accepted_late=0, waiting_late_now=1, explained=0)
+    assert office_figures(session, OCTOBER, today=dt.date(2026, 10, 8)).office == OfficeWork()
 
 
 def test_volume_counts_each_step_in_the_month_it_happened(session, october):

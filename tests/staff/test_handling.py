@@ -52,6 +52,7 @@ EMAILS = {"citizen": CITIZEN, "lead": "lead@city.example", "co": "co@city.exampl
           "other": "other@city.example"}
 ANSWER = "经现场核查，该路段积水系排水管堵塞所致，我局已于本周完成疏通。"
 REPLY = "您反映的和平路积水问题，经市住建委核查已完成排水管疏通，如仍有积水请拨打12345。"
+EXPLANATION = "积水系暴雨期间河道水位顶托所致，排水管已疏通，汛期结束后将改造泵站。"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -282,7 +283,8 @@ def check_reply(o: Outcome) -> None:
     assert o.case.replied_at is not None
     assert o.case.follow_up_nonce
     assert REPLY in o.mails[0].body_text
-    assert "/follow-up/" in o.mails[0].body_text
+    for answer in ("满意", "基本满意", "不满意"):  # each answer its own link
+        assert re.search(rf"\n{answer}：\S+/follow-up/", o.mails[0].body_text), answer
 
 
 def check_follow_up(o: Outcome) -> None:
@@ -304,6 +306,13 @@ def check_reopen(o: Outcome) -> None:
     assert o.case.closed_at is None
     assert o.case.due_on is not None and o.case.due_on > local_today()
     assert o.event.department_id == o.w.dept("lead").id
+
+
+def check_explain(o: Outcome) -> None:
+    assert o.case.explained_at is not None
+    assert o.case.satisfaction == Satisfaction.UNSATISFIED  # the rating stays as given
+    assert o.event.note == EXPLANATION and o.event.is_public
+    assert EXPLANATION in o.mails[0].body_text
 
 
 def check_urge(o: Outcome) -> None:
@@ -405,6 +414,8 @@ TABLE = [
         Role.OPERATOR, (), check_close),
     Row("reopen", A.REOPEN, closed_unsatisfied, "op", fixed(note="市民反映仍有积水"),
         S.ASSIGNED, S.CLOSED, Role.OPERATOR, ("lead", "co"), check_reopen),
+    Row("explain", A.EXPLAIN, closed_unsatisfied, "op", fixed(note=EXPLANATION), S.CLOSED,
+        S.CLOSED, Role.OPERATOR, ("citizen",), check_explain),
     Row("urge", A.URGE, assigned, "op", fixed(note="请于本周内答复"), S.ASSIGNED, S.ASSIGNED,
         Role.OPERATOR, ("lead",), check_urge),
     Row("request_extension", A.REQUEST_EXTENSION, assigned, "lead",
