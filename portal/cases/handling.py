@@ -30,7 +30,7 @@ from .limits import (
     DECLINE_REASONS,
     EXTENSION_DAYS,
 )
-from .models import Case, CaseEvent, CoHandling, Department, ExtensionRequest
+from .models import Case, CaseEvent, Category, CoHandling, Department, ExtensionRequest
 from .services import Submission, perform, submit_case
 from .tracking import follow_up_serializer, tracking_link_url
 from .workflow import (
@@ -67,10 +67,16 @@ def _mail_department(session: Session, department: Department | None, case: Case
                    link=external_url("staff_cases.show", case_id=case.id), link_text="办理该件")
 
 
-def accept_case(session: Session, case: Case, actor: Actor) -> CaseEvent:
-    """受理: the accepting operator becomes the owner (首问首办)."""
-    event = perform(session, case, Action.ACCEPT, actor)
+def accept_case(session: Session, case: Case, actor: Actor,
+                category: Category | None = None) -> CaseEvent:
+    """受理: the accepting operator becomes the owner (首问首办), and may set the category
+    the citizen left out (no category existed yet) or chose wrongly."""
+    changed = category is not None and category.id != case.category_id
+    event = perform(session, case, Action.ACCEPT, actor,
+                    note=f"问题类别：{category.name}" if changed and category else None)
     case.owner_id = actor.staff_id
+    if category is not None:
+        case.category = category
     return event
 
 

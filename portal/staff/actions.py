@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired
 from portal.auth.models import StaffRole, StaffUser
 from portal.cases import handling as h
 from portal.cases.limits import ADOPTION_MISSING
-from portal.cases.models import Case, Department
-from portal.cases.queries import case_by_tracking_code
+from portal.cases.models import Case, Category, Department
+from portal.cases.queries import active_categories, case_by_tracking_code
 from portal.cases.workflow import (
     Action,
     Actor,
@@ -70,6 +70,19 @@ def _department(session: Session, department_id: int) -> Department:
     return department
 
 
+def _prepare_accept(form: Any, session: Session, case: Case) -> None:
+    f.set_choices(form.category, active_categories(session), "（未设定）")
+    if not form.is_submitted():
+        form.category.data = case.category_id
+
+
+def _accept(s: Session, c: Case, a: Actor, form: Any) -> None:
+    category = s.get(Category, form.category.data) if form.category.data else None
+    if form.category.data and (category is None or not category.is_active):
+        raise TransitionRefused("问题类别不存在或已停用")
+    h.accept_case(s, c, a, category)
+
+
 def _prepare_assign(form: Any, session: Session, case: Case) -> None:
     choices = department_choices(session)
     f.set_choices(form.department, choices, "请选择")
@@ -121,8 +134,8 @@ class ActionSpec:
 
 
 SPECS: dict[Action, ActionSpec] = {s.action: s for s in (
-    ActionSpec(Action.ACCEPT, f.ConfirmForm, lambda s, c, a, _: h.accept_case(s, c, a),
-               "受理（由我负责到底）", primary=True),
+    ActionSpec(Action.ACCEPT, f.AcceptForm, _accept, "受理（由我负责到底）", _prepare_accept,
+               primary=True),
     ActionSpec(Action.RELEASE, f.ConfirmForm, lambda s, c, a, _: h.release_case(s, c, a),
                "确认为新诉求（转入待受理）"),
     ActionSpec(Action.DECLINE, f.DeclineForm,

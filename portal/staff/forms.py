@@ -29,6 +29,11 @@ class ConfirmForm(PortalForm):
     """An action that needs nothing but a deliberate click (and CSRF)."""
 
 
+class AcceptForm(PortalForm):
+    category = ChoiceField("问题类别", coerce=coerce_id, validators=[Optional()],
+                           description="市民未选或选错类别时，在此设定")
+
+
 class DeclineForm(PortalForm):
     reason = ChoiceField("不予受理理由", choices=[("", "请选择")] + [(r, r) for r in DECLINE_REASONS],
                          validators=[chosen("不予受理理由")])

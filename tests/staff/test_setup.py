@@ -14,7 +14,9 @@ from portal.cases.workflow import Channel, Role
 from portal.clock import local_today
 from portal.notify.models import OutboundMail
 from tests.helpers import (
+    act,
     count,
+    field_errors,
     form_tokens,
     letter_data,
     login,
@@ -51,6 +53,28 @@ def test_on_an_empty_database_citizens_write_letters_and_suggestions(app, runner
     cases = session.scalars(select(Case).order_by(Case.id)).all()
     assert [(c.channel, c.category_id) for c in cases] == [
         (Channel.MAILBOX, None), (Channel.SUGGESTION, None)]
+
+
+def test_the_operator_sets_the_category_a_letter_came_without_when_accepting_it(
+        app, session, client, make_category):
+    assert post_form(client, "/mailbox/new", letter_data("")).status_code == 303
+    case = session.scalars(select(Case)).one()
+    roads, retired = make_category("交通出行"), make_category("旧类别")
+    retired.is_active = False
+    session.commit()
+    operator = signed_in(app, session, Role.OPERATOR)
+    page = operator.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert '<label for="accept-category">问题类别' in page and "旧类别" not in page
+    refused = act(operator, case.id, "accept", category=str(retired.id))  # not offered
+    assert refused.status_code == 400
+    assert "请从列表中选择" in field_errors(refused.get_data(as_text=True), "accept-category")
+    session.expire_all()
+    assert session.get(Case, case.id).category_id is None
+    assert act(operator, case.id, "accept", category=str(roads.id)).status_code == 303
+    session.expire_all()
+    accepted = session.get(Case, case.id)
+    assert accepted.category_id == roads.id and accepted.owner_id is not None
+    assert accepted.events[-1].note == "问题类别：交通出行"
 
 
 def test_once_a_category_exists_citizens_must_choose_one(client, make_category):
