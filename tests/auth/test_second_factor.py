@@ -257,3 +257,36 @@ def test_the_contact_data_setting_makes_every_role_that_sees_contacts_enrol(make
 def test_production_requires_the_second_factor_for_contact_data_by_default():
     assert Config.TOTP_FOR_CONTACT_DATA is False
     assert ProductionConfig.TOTP_FOR_CONTACT_DATA is True
+
+
+def test_any_role_may_add_an_authenticator_of_its_own_accord(app, session, client, clock):
+    make_staff(session, "op", Role.OPERATOR)  # not required to for this role here
+    login(client, "op")
+    assert client.get("/staff/").status_code == 200
+    page = client.get("/staff/account/second-factor").get_data(as_text=True)
+    assert "启用两步验证后" in page and "<svg" in page
+    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    tokens = form_tokens(client, "/staff/account/second-factor")
+    # The same secret until it is confirmed: a reload does not change what was scanned.
+    assert secret in client.get("/staff/account/second-factor").get_data(as_text=True).replace(
+        " ", "")
+
+    wrong = client.post("/staff/account/second-factor", data={**tokens, "code": "000000"})
+    assert wrong.status_code == 400 and "验证码不正确" in wrong.get_data(as_text=True)
+    done = client.post("/staff/account/second-factor",
+                       data={**tokens, "code": code_at(clock.now, secret)})
+    assert done.status_code == 200 and "恢复码" in done.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(StaffUser).where(StaffUser.username == "op")).totp_secret == \
+        secret
+    assert events(session, "second_factor_enrolled") == 1
+    assert "两步验证已启用" in client.get("/staff/account/second-factor").get_data(as_text=True)
+
+    # From now on the password alone no longer signs in.
+    client.post("/staff/logout", data=form_tokens(client, "/staff/"))
+    login(client, "op")
+    assert path(client.get("/staff/")) == "/staff/login"
+
+
+def test_the_own_authenticator_page_needs_a_sign_in(client):
+    assert path(client.get("/staff/account/second-factor")) == "/staff/login"
