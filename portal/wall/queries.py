@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from portal.campaigns.models import Campaign
 from portal.cases.workflow import Channel, Kind
 from portal.clock import local_year, local_year_span
+from portal.forms import coerce_id
 from portal.textclean import clean_text
 
 from .models import Publication
@@ -46,7 +47,8 @@ class WallFilters:
             kind=kind if kind in {k.value for k in Kind} else "",
             channel=channel if channel in {c.value for c in Channel} else "",
             year=year if re.fullmatch(YEAR_PATTERN, year) else "",
-            campaign=campaign if re.fullmatch(CAMPAIGN_PATTERN, campaign) else "",
+            campaign=campaign if re.fullmatch(CAMPAIGN_PATTERN, campaign)
+            and coerce_id(campaign) else "",  # an id the database can hold
         )
 
 
