@@ -175,7 +175,7 @@ def answer_case(session: Session, case: Case, actor: Actor, answer: str,
     event = perform(session, case, Action.ANSWER, actor)
     event.due_on = case.due_on  # the deadline in force, which a reopen or transfer replaces
     case.answer, case.answered_at = answer, utcnow()
-    case.adoption = adoption if case.is_suggestion else None
+    case.adoption = event.adoption = adoption if case.is_suggestion else None
     return event
 
 

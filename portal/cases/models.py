@@ -282,11 +282,13 @@ class CaseEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Facts of the moment that later steps overwrite on the case, kept for the figures
     # (docs/figures.md): an answer's deadline in force, a follow-up's rating, and the mark
-    # (1–5) the owner gave the department's answer when approving or sending it back.
+    # (1–5) the owner gave the department's answer when approving or sending it back, and
+    # the adoption a suggestion's answer gave.
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     satisfaction: Mapped[Satisfaction | None] = mapped_column(
         enum_column(Satisfaction, "satisfaction"))
     answer_quality: Mapped[int | None] = mapped_column(Integer)
+    adoption: Mapped[Adoption | None] = mapped_column(enum_column(Adoption, "adoption"))
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[StaffUser | None] = relationship()

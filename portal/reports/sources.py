@@ -88,9 +88,9 @@ def rated(period: Period, today: dt.date) -> Query:
 
 
 def answered_suggestions(period: Period, today: dt.date) -> Query:
-    """Answers in the period, with their case's adoption as ``detail``."""
-    query = last_events(period, Action.ANSWER).join(Case, Case.id == CaseEvent.case_id)
-    return query.add_columns(Case.adoption.label("detail"))
+    """Answers in the period, with the adoption each gave as ``detail`` (a later answer
+    does not change a past period)."""
+    return last_events(period, Action.ANSWER).add_columns(CaseEvent.adoption.label("detail"))
 
 
 def marks(period: Period, today: dt.date) -> Query:

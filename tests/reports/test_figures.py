@@ -10,7 +10,8 @@ import datetime as dt
 
 import pytest
 
-from portal.cases.workflow import Channel, Kind
+from portal.cases import handling as h
+from portal.cases.workflow import Adoption, Channel, Kind
 from portal.reports.figures import (
     NO_DATA,
     OfficeWork,
@@ -20,7 +21,7 @@ from portal.reports.figures import (
     office_figures,
 )
 from portal.reports.period import Filter, Period
-from tests.helpers.figures import TODAY, October, build_october
+from tests.helpers.figures import TODAY, October, at, build_october
 
 OCTOBER = Period.month(2026, 10)
 
@@ -156,3 +157,14 @@ def test_a_trend_line_counts_as_the_full_figures_do(session, october):
     full = office_figures(session, OCTOBER, today=TODAY)
     assert (line.received, line.answered) == (12, 6)
     assert (line.timeliness, line.ratings) == (full.timeliness, full.ratings)
+
+
+def test_a_later_answer_does_not_change_a_past_months_adoption(session, october):
+    # S1 was answered as adopted in October; in November the owner sends it back and the
+    # department answers again, not adopted. October keeps what October's answer gave.
+    s1 = october.cases["S1"]
+    october.step(at(2, month=11), h.send_back_answer, s1, october.staff["op"], "请补充依据")
+    october.answer(s1, at(4, month=11), Adoption.NOT_ADOPTED)
+    assert office_figures(session, OCTOBER, today=TODAY).suggestions.adopted == 1
+    november = office_figures(session, Period.month(2026, 11), today=TODAY).suggestions
+    assert (november.answered, november.adopted, november.not_adopted) == (1, 0, 1)
