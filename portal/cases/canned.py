@@ -11,6 +11,7 @@ from portal.auth.events import record_security_event
 from portal.auth.models import StaffUser
 
 from .models import CannedReply
+from .reference import set_active
 
 
 def add_canned_reply(session: Session, *, category_id: int | None, title: str, body: str,
@@ -34,6 +35,4 @@ def edit_canned_reply(reply: CannedReply, *, category_id: int | None, title: str
 
 def set_canned_reply_active(reply: CannedReply, active: bool, by: StaffUser) -> None:
     """Retire a template (owners no longer see it) or offer it again."""
-    reply.is_active = active
-    record_security_event("enable_canned_reply" if active else "retire_canned_reply", user=by,
-                          object_type="canned_reply", object_id=reply.id)
+    set_active(reply, "canned_reply", active, by)

@@ -8,6 +8,7 @@ categories are never deleted: cases, reports and the wall refer to them. Retired
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -83,9 +84,7 @@ def set_department_active(session: Session, department: Department, active: bool
         if waiting:
             raise RetireRefused(f"“{department.name}”还有 {waiting} 件未办结的诉求，"
                                 "请先转办或办结后再停用")
-    department.is_active = active
-    record_security_event("enable_department" if active else "retire_department", user=by,
-                          object_type="department", object_id=department.id)
+    set_active(department, "department", active, by)
 
 
 def edit_category(session: Session, category: Category, *, name: str, sort_order: int,
@@ -98,11 +97,17 @@ def edit_category(session: Session, category: Category, *, name: str, sort_order
                           object_id=category.id)
 
 
+def set_active(row: Any, kind: str, active: bool, by: StaffUser) -> None:
+    """Retire a piece of reference data (what refers to it keeps it) or offer it again,
+    in the security log as ``retire_<kind>`` / ``enable_<kind>``."""
+    row.is_active = active
+    record_security_event(f"{'enable' if active else 'retire'}_{kind}", user=by,
+                          object_type=kind, object_id=row.id)
+
+
 def set_category_active(category: Category, active: bool, by: StaffUser) -> None:
     """Retire a category (cases keep it) or offer it again."""
-    category.is_active = active
-    record_security_event("enable_category" if active else "retire_category", user=by,
-                          object_type="category", object_id=category.id)
+    set_active(category, "category", active, by)
 
 
 def set_calendar_day(session: Session, *, day: dt.date, is_working: bool, note: str,

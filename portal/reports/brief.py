@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,10 @@ class Brief:
     made_by: StaffUser | None
     today: dt.date  # the city's day the report is made: "overdue" is as of this day
     typical_case_ids: tuple[int, ...] = ()
+    # What the sections compute once and share (the period's counts and figures); kept
+    # with this one report, never across reports.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False,
+                                 repr=False)
 
 
 # A section builder: one section of a report, or None when it has nothing to say.

@@ -8,7 +8,6 @@ report, however many sections read them.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
 from flask import current_app
@@ -25,17 +24,14 @@ from .period import Period
 from .rules import load_rules
 from .scorecard import scorecard
 
-_counted: weakref.WeakKeyDictionary[Brief, Tallies] = weakref.WeakKeyDictionary()
-
 
 def tallies_of(session: Session, brief: Brief) -> Tallies:
     """The counts of the report's period and filter, made once per report."""
-    if brief not in _counted:
-        _counted[brief] = compute(session, brief.scope.period, brief.scope.filter, brief.today)
-    return _counted[brief]
-
-
-_figured: weakref.WeakKeyDictionary[Brief, OfficeFigures] = weakref.WeakKeyDictionary()
+    if "tallies" not in brief.memo:
+        brief.memo["tallies"] = compute(session, brief.scope.period, brief.scope.filter,
+                                        brief.today)
+    tallies: Tallies = brief.memo["tallies"]
+    return tallies
 
 
 def figures_of(session: Session, brief: Brief, period: Period | None = None) -> OfficeFigures:
@@ -43,11 +39,11 @@ def figures_of(session: Session, brief: Brief, period: Period | None = None) -> 
     ``period`` with the report's filter."""
     if period is not None:
         return office_figures(session, period, brief.scope.filter, brief.today)
-    if brief not in _figured:
-        _figured[brief] = office_figures(session, brief.scope.period, brief.scope.filter,
-                                         brief.today, tallies_of(session, brief))
-    return _figured[brief]
-
+    if "figures" not in brief.memo:
+        brief.memo["figures"] = office_figures(session, brief.scope.period, brief.scope.filter,
+                                               brief.today, tallies_of(session, brief))
+    figures: OfficeFigures = brief.memo["figures"]
+    return figures
 
 def _overview_text(f: OfficeFigures) -> str:
     v, s = f.volume, f.suggestions
@@ -117,22 +113,10 @@ def breakdown_section(session: Session, brief: Brief) -> Section:
 def timeliness_section(session: Session, brief: Brief) -> Section:
     """办理时效与满意度, with returns, transfers, reopens and urges."""
     f = figures_of(session, brief)
-    t, r, h = f.timeliness, f.ratings, f.handling
     return Section("办理时效与满意度", [
         "按时答复以批准延期后的办理时限、按国家法定工作日计算；满意率为“满意”和“基本满意”"
-        "占已评价件数的比例。"], tables=[
-        Table("办理时效", ["按时答复", "超时答复", "按时答复率（%）", "平均用时（工作日）",
-                       "中位用时（工作日）", "当前超期"],
-              [[t.on_time, t.late, tables.percent(t.on_time_rate),
-                tables.one_decimal(t.average_days), tables.one_decimal(t.median_days),
-                t.overdue_now]]),
-        Table("回访评价", ["满意", "基本满意", "不满意", "满意率（%）", "办结", "回访评价率（%）"],
-              [[r.satisfied, r.basically_satisfied, r.unsatisfied, tables.percent(r.satisfaction),
-                r.closed, tables.percent(r.rated_share)]]),
-        Table("退回、转办、重办与督办", ["退回", "退回成立", "退回不成立", "转办", "重办",
-                                  "催办督办", "超期督办"],
-              [[h.returns, h.returns_upheld, h.returns_not_upheld, h.transfers, h.reopens,
-                h.urges, h.escalations]])])
+        "占已评价件数的比例。"], tables=[tables.timeliness(f.timeliness),
+                                   tables.ratings(f.ratings), tables.handling(f.handling)])
 
 
 def suggestions_section(session: Session, brief: Brief) -> Section:

@@ -1,5 +1,6 @@
-"""What the scorecard can weigh: a department's figures as a share of the best (0–1), and
-what it can deduct for: a count of cases."""
+"""What the scorecard can weigh: a department's figures as a value from 0 to 1, higher
+better (a rate, one minus a rate, a mark over 5), and what it can deduct for: a count of
+cases."""
 
 from __future__ import annotations
 

@@ -12,7 +12,16 @@ from collections.abc import Iterable, Sequence
 from portal.cases.workflow import Channel, Kind
 
 from .document import Cell, Chart, ChartKind, Series, Table
-from .figures import MonthLine, OfficeFigures, Rate, Suggestions, Volume
+from .figures import (
+    Handling,
+    MonthLine,
+    OfficeFigures,
+    Rate,
+    Ratings,
+    Suggestions,
+    Timeliness,
+    Volume,
+)
 from .scorecard import Card
 
 VOLUME_COLUMNS = ["收到", "受理", "不予受理", "并案", "办理答复", "反馈市民", "办结"]
@@ -84,6 +93,26 @@ def trend(months: Sequence[tuple[str, MonthLine]]) -> Table:
         [label, m.received, m.answered, percent(m.timeliness.on_time_rate),
          one_decimal(m.timeliness.average_days), percent(m.ratings.satisfaction)]
         for label, m in months])
+
+
+def timeliness(t: Timeliness) -> Table:
+    return Table("办理时效", ["按时答复", "超时答复", "按时答复率（%）", "平均用时（工作日）",
+                          "中位用时（工作日）", "当前超期"],
+                 [[t.on_time, t.late, percent(t.on_time_rate), one_decimal(t.average_days),
+                   one_decimal(t.median_days), t.overdue_now]])
+
+
+def ratings(r: Ratings) -> Table:
+    return Table("回访评价", ["满意", "基本满意", "不满意", "满意率（%）", "办结", "回访评价率（%）"],
+                 [[r.satisfied, r.basically_satisfied, r.unsatisfied, percent(r.satisfaction),
+                   r.closed, percent(r.rated_share)]])
+
+
+def handling(h: Handling) -> Table:
+    return Table("退回、转办、重办与督办", ["退回", "退回成立", "退回不成立", "转办", "重办",
+                                     "催办督办", "超期督办"],
+                 [[h.returns, h.returns_upheld, h.returns_not_upheld, h.transfers, h.reopens,
+                   h.urges, h.escalations]])
 
 
 def ranking(cards: Sequence[Card], caption: str = "承办单位量化考核排名") -> Table:
