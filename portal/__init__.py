@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, load_config
-from portal import cli, logs, security, templating
+from portal import cli, i18n, logs, security, templating
 from portal.auth import access
 from portal.auth import cli as auth_cli
 from portal.auth.views import bp as auth_bp
@@ -86,6 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     projection.init_app(app)
     importer.init_app(app)
     attachments.init_app(app)
+    i18n.init_app(app)
     templating.init_app(app)
     identity.init_app(app)
     cli.init_app(app)
