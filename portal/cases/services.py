@@ -69,11 +69,12 @@ class Submission:
 
 
 def perform(session: Session, case: Case, action: Action, actor: Actor,
-            note: str | None = None) -> CaseEvent:
+            note: str | None = None, *, flush: bool = True) -> CaseEvent:
     """Apply one transition of the workflow table, with its audit event; raise if refused.
 
     The only place a case's status changes. Callers (the verbs in ``handling``) set
-    the facts that belong to the action after this returns.
+    the facts that belong to the action after this returns; a batch (the archive
+    import) passes ``flush=False`` and flushes many cases at once.
     """
     reason = refusal(action, case, actor)
     if reason is not None:
@@ -100,7 +101,8 @@ def perform(session: Session, case: Case, action: Action, actor: Actor,
     case.status = target
     case.updated_at = utcnow()
     case.events.append(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 

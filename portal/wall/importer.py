@@ -38,10 +38,12 @@ from portal.privacy.redact import (
 from portal.search.index import search_index
 from portal.search.projection import sync_index
 
-from .services import publish_case
+from .models import PublicText
+from .services import publish_cases
 
 PARALLEL_IMPORT_LINES = 1000  # below this, starting worker processes costs more than it saves
 AHEAD = 400  # lines the worker processes redact ahead of the import
+BATCH_LINES = 500  # lines written per flush and transaction
 REQUIRED = ("external_id", "title", "letter", "reply", "department", "category", "kind",
             "channel", "submitted_at", "replied_at")
 
@@ -83,8 +85,55 @@ class ImportReport:
     bad: int = 0
 
 
+@dataclass(frozen=True)
+class ArchivedReply:
+    """One archive line, checked: everything a case needs, nothing written yet."""
+
+    external_id: str
+    title: str
+    letter: str
+    reply: str
+    department: str
+    category: str
+    kind: Kind
+    channel: Channel
+    adoption: Adoption | None
+    satisfaction: Satisfaction | None
+    submitted_at: dt.datetime
+    replied_at: dt.datetime
+
+
+def parse_line(line: str) -> ArchivedReply:
+    """The line's reply, or BadLine saying what is wrong with it."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadLine(f"不是有效的 JSON：{exc.msg}") from exc
+    if not isinstance(record, dict):
+        raise BadLine("不是 JSON 对象")
+    external_id = _text(record, "external_id", 100)
+    missing = [k for k in REQUIRED if k not in record]
+    if missing:
+        raise BadLine("缺少字段：" + "、".join(missing))
+    submitted = _date(record["submitted_at"], "submitted_at")
+    replied = _date(record["replied_at"], "replied_at")
+    if replied < submitted:
+        raise BadLine("replied_at 早于 submitted_at")
+    return ArchivedReply(
+        external_id=external_id, title=_text(record, "title", 200),
+        letter=_text(record, "letter", 20000), reply=_text(record, "reply", 20000),
+        department=_text(record, "department", 100), category=_text(record, "category", 100),
+        kind=_enum(Kind, record["kind"], "kind"), channel=_enum(Channel, record["channel"],
+                                                               "channel"),
+        adoption=_enum(Adoption, record.get("adoption"), "adoption", optional=True),
+        satisfaction=_enum(Satisfaction, record.get("satisfaction"), "satisfaction",
+                           optional=True),
+        submitted_at=submitted, replied_at=replied)
+
+
 class Importer:
-    """Turns archive records into published cases; caches departments and categories."""
+    """Writes checked replies as published cases, a batch per flush; caches departments
+    and categories."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -105,67 +154,57 @@ class Importer:
             self.session.add(self.categories[name])
         return self.categories[name]
 
-    def exists(self, external_id: str) -> bool:
-        return self.session.scalar(select(Case.id).where(Case.external_id == external_id)) \
-            is not None
+    def known(self, external_ids: Iterable[str]) -> set[str]:
+        """Which of these ids the database already holds (one query)."""
+        return set(self.session.scalars(select(Case.external_id)
+                                        .where(Case.external_id.in_(set(external_ids)))))
 
-    def add(self, record: dict[str, Any]) -> None:
-        external_id = _text(record, "external_id", 100)
-        missing = [k for k in REQUIRED if k not in record]
-        if missing:
-            raise BadLine("缺少字段：" + "、".join(missing))
-        submitted = _date(record["submitted_at"], "submitted_at")
-        replied = _date(record["replied_at"], "replied_at")
-        if replied < submitted:
-            raise BadLine("replied_at 早于 submitted_at")
-        channel = _enum(Channel, record["channel"], "channel")
-        case = Case(
-            external_id=external_id,
-            tracking_code=new_tracking_code(channel, submitted.year),
-            channel=channel, kind=_enum(Kind, record["kind"], "kind"),
-            title=_text(record, "title", 200), content=_text(record, "letter", 20000),
-            reply=_text(record, "reply", 20000), consent_publish=True,
-            department=self._department(_text(record, "department", 100)),
-            category=self._category(_text(record, "category", 100)),
-            adoption=_enum(Adoption, record.get("adoption"), "adoption", optional=True),
-            satisfaction=_enum(Satisfaction, record.get("satisfaction"), "satisfaction",
-                               optional=True),
-            submitted_at=submitted, replied_at=replied, closed_at=replied,
-        )
-        self.session.add(case)
+    def write(self, replies: Iterable[ArchivedReply]) -> None:
         system = Actor.system()
-        # An archived case arrives closed; its history before us is not ours to invent.
-        perform(self.session, case, Action.IMPORT, system, note=f"历史答复 {external_id}")
-        publish_case(self.session, case, system, title=case.title, letter=case.content,
-                     reply=case.reply or "")
+        typed = []
+        for r in replies:
+            case = Case(
+                external_id=r.external_id,
+                tracking_code=new_tracking_code(r.channel, r.submitted_at.year),
+                channel=r.channel, kind=r.kind, title=r.title, content=r.letter,
+                reply=r.reply, consent_publish=True, department=self._department(r.department),
+                category=self._category(r.category), adoption=r.adoption,
+                satisfaction=r.satisfaction, submitted_at=r.submitted_at,
+                replied_at=r.replied_at, closed_at=r.replied_at)
+            self.session.add(case)
+            # An archived case arrives closed; its history before us is not ours to invent.
+            perform(self.session, case, Action.IMPORT, system, note=f"历史答复 {r.external_id}",
+                    flush=False)
+            typed.append((case, PublicText(case.title, case.content, r.reply, None)))
+        publish_cases(self.session, system, typed)
 
 
-def import_lines(session: Session, lines: Any, echo: Any = click.echo) -> ImportReport:
-    """Import JSON lines; each good line commits on its own, each bad one is reported."""
+def import_lines(session: Session, lines: Iterable[str], echo: Any = click.echo
+                 ) -> ImportReport:
+    """Import JSON lines, a batch per transaction; each bad line is reported and skipped
+    before anything of its batch is written."""
     report = ImportReport()
     importer = Importer(session)
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise BadLine("不是 JSON 对象")
-            if importer.exists(_text(record, "external_id", 100)):
-                report.unchanged += 1
+    numbered = ((number, line) for number, line in enumerate(lines, 1) if line.strip())
+    while batch := list(islice(numbered, BATCH_LINES)):
+        fresh: dict[str, ArchivedReply] = {}
+        for number, line in batch:
+            try:
+                reply = parse_line(line)
+            except BadLine as exc:
+                report.bad += 1
+                echo(f"第 {number} 行已跳过：{exc}", err=True)
                 continue
-            with session.begin_nested():
-                importer.add(record)
-        except (BadLine, json.JSONDecodeError) as exc:
-            report.bad += 1
-            importer.departments.clear()
-            importer.categories.clear()
-            echo(f"第 {number} 行已跳过：{exc}", err=True)
-            continue
-        report.imported += 1
-        if report.imported % 500 == 0:
-            session.commit()
-    session.commit()
+            if reply.external_id in fresh:
+                report.unchanged += 1
+            else:
+                fresh[reply.external_id] = reply
+        for external_id in importer.known(fresh):
+            del fresh[external_id]
+            report.unchanged += 1
+        importer.write(fresh.values())
+        session.commit()
+        report.imported += len(fresh)
     return report
 
 

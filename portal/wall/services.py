@@ -9,6 +9,7 @@ the first publication, mails the citizen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -77,12 +78,13 @@ def propose(case: Case) -> Proposal:
     )
 
 
-def queue_index(session: Session, publication: Publication, op: str) -> None:
-    """Add an outbox row for the index. On PostgreSQL, publishing transactions take
-    turns here, so outbox ids commit in order and a sync never skips a late one."""
+def queue_index(session: Session, op: str, *publications: Publication) -> None:
+    """Add an outbox row per publication for the index. On PostgreSQL, publishing
+    transactions take turns here, so outbox ids commit in order and a sync never skips a
+    late one."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE search_outbox IN SHARE ROW EXCLUSIVE MODE"))
-    session.add(SearchOutbox(publication_id=publication.id, op=op))
+    session.add_all(SearchOutbox(publication_id=pub.id, op=op) for pub in publications)
     mark_pending(session, "search")
 
 
@@ -117,9 +119,11 @@ def _live(case: Case, public: PublicText) -> dict[str, Any]:
 def _record(session: Session, pub: Publication, kind: VersionKind, *, reason: str | None,
             changed_by: int | None, approved_by: int | None = None) -> PublicationVersion:
     """Add the live copy to the history as the next version. Called after ``queue_index``:
-    on PostgreSQL its lock orders concurrent changes, so the number read here is current."""
-    number = session.scalar(select(func.max(PublicationVersion.number))
-                            .where(PublicationVersion.publication_id == pub.id)) or 0
+    on PostgreSQL its lock orders concurrent changes, so the number read here is current.
+    A first publication is version 1 without asking (nothing can precede it)."""
+    number = 0 if kind is VersionKind.PUBLISHED else session.scalar(
+        select(func.max(PublicationVersion.number))
+        .where(PublicationVersion.publication_id == pub.id)) or 0
     version = PublicationVersion(
         number=number + 1, kind=kind, reason=reason, changed_by_id=changed_by,
         approved_by_id=approved_by,
@@ -135,14 +139,23 @@ def publish_case(session: Session, case: Case, actor: Actor, *, title: str, lett
 
     ``address`` is the place as the moderator lets it be public; None keeps it private.
     """
-    perform(session, case, Action.PUBLISH, actor)
-    pub = Publication(**_live(case, _redacted(case, PublicText(title, letter, reply, address))))
-    session.add(pub)
-    case.publication = pub
+    return publish_cases(session, actor, [(case, PublicText(title, letter, reply, address))])[0]
+
+
+def publish_cases(session: Session, actor: Actor, typed: Sequence[tuple[Case, PublicText]]
+                  ) -> list[Publication]:
+    """``publish_case`` for many cases in one flush (the archive import's batches)."""
+    pubs = []
+    for case, public in typed:
+        perform(session, case, Action.PUBLISH, actor, flush=False)
+        pub = Publication(**_live(case, _redacted(case, public)))
+        session.add(pub)
+        case.publication = pub
+        _record(session, pub, VersionKind.PUBLISHED, reason=None, changed_by=actor.staff_id)
+        pubs.append(pub)
     session.flush()
-    queue_index(session, pub, "index")
-    _record(session, pub, VersionKind.PUBLISHED, reason=None, changed_by=actor.staff_id)
-    return pub
+    queue_index(session, "index", *pubs)
+    return pubs
 
 
 def refuse_publication(session: Session, case: Case, actor: Actor, reason: str) -> None:
@@ -249,11 +262,11 @@ def _apply(session: Session, case: Case, kind: VersionKind, public: PublicText |
     if public is None:
         pub.is_public = False
         pub.withdrawn_at = utcnow()
-        queue_index(session, pub, "delete")
+        queue_index(session, "delete", pub)
     else:
         for name, value in _live(case, public).items():
             setattr(pub, name, value)
-        queue_index(session, pub, "index")
+        queue_index(session, "index", pub)
     version = _record(session, pub, kind, reason=reason, changed_by=changed_by,
                       approved_by=approved_by)
     changed = [label for name, label in PUBLIC_FIELDS.items() if getattr(pub, name) != before[name]]

@@ -16,7 +16,7 @@ from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import Action, Status
 from portal.privacy import redact as redact_module
 from portal.wall import importer
-from portal.wall.models import Publication
+from portal.wall.models import Publication, SearchOutbox
 from tests.helpers.archive import ARCHIVE, EITHER_SCORING, write_archive
 from tests.helpers.pages import assert_chinese_error_page
 
@@ -52,6 +52,27 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(app, tmp_path, ses
     assert "导入 1 条" in result.output and "错误跳过 3 条" in result.output
     session.rollback()
     assert session.scalars(select(Case.external_id)).all() == ["A-2"]
+
+
+def test_an_import_in_batches_writes_each_reply_once_with_its_history(
+        app, tmp_path, session, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_LINES", 2)  # five lines: three batches
+    bad = dict(ARCHIVE[2], external_id="B-1", kind="nonsense")
+    path = write_archive(tmp_path / "batches.jsonl",
+                         [ARCHIVE[0], ARCHIVE[0], bad, ARCHIVE[1], ARCHIVE[0]])
+
+    result = app.test_cli_runner().invoke(args=["import-replies", str(path)])
+
+    assert "第 3 行已跳过" in result.output
+    assert "导入 2 条，已存在未改动 2 条，错误跳过 1 条" in result.output
+    session.rollback()
+    cases = session.scalars(select(Case).order_by(Case.external_id)).all()
+    assert [c.external_id for c in cases] == ["A-1", "A-2"]
+    for case in cases:
+        assert [e.action for e in case.events] == [Action.IMPORT, Action.PUBLISH]
+        assert [v.number for v in case.publication.versions] == [1]
+    outbox = session.scalars(select(SearchOutbox.publication_id)).all()
+    assert sorted(outbox) == sorted(c.publication.id for c in cases)
 
 
 def test_an_import_redacted_by_worker_processes_publishes_what_redact_gives(
