@@ -713,8 +713,10 @@ def _grow(rng: random.Random, parts: list[str], pools: Sequence[Sequence[str]], 
     return parts
 
 
-def make_corpus(n: int, seed: int) -> list[BenchPub]:
-    """``n`` published replies, the same for the same seed."""
+def make_corpus(n: int, seed: int, letter_chars: tuple[int, int] = (180, 380)
+                ) -> list[BenchPub]:
+    """``n`` published replies, the same for the same seed; letters grow to a length
+    drawn from ``letter_chars`` before their request and closing."""
     rng = random.Random(seed)
     start = dt.datetime(2019, 1, 1, tzinfo=UTC).timestamp()
     span = dt.datetime(2025, 12, 31, tzinfo=UTC).timestamp() - start
@@ -737,10 +739,14 @@ def make_corpus(n: int, seed: int) -> list[BenchPub]:
         label = rng.choice(SURNAMES) + rng.choice(["先生", "女士"]) if rng.random() < 0.85 else "市民"
         s.update(title=title, label=label, channel=CHANNEL_WORDS[channel])
         other = rng.choice(TOPICS)
-        # A letter: a few hundred characters.
+        # A letter: a few hundred characters by default.
         letter = [_fill(rng.choice(LETTER_OPENINGS), s)]
+        target = rng.randint(*letter_chars)
         letter = _grow(rng, letter, [topic["problems"], topic["problems"], LETTER_GENERIC],
-                       s, rng.randint(180, 380))
+                       s, target)
+        if sum(map(len, letter)) < target:  # long letters wander to neighbouring problems
+            nearby = [p for t in rng.sample(TOPICS, 4) for p in t["problems"]]
+            letter = _grow(rng, letter, [nearby, nearby, LETTER_GENERIC], s, target)
         if rng.random() < 0.2:  # people often mention a second problem
             letter.append(_fill(rng.choice(other["problems"]), s | {"road": s["road2"]}))
         letter.append(_fill(rng.choice(topic["requests"]), s))

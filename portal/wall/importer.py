@@ -160,6 +160,10 @@ class Importer:
                                         .where(Case.external_id.in_(set(external_ids)))))
 
     def write(self, replies: Iterable[ArchivedReply]) -> None:
+        with self.session.no_autoflush:  # one flush for the batch, in publish_cases
+            self._write(replies)
+
+    def _write(self, replies: Iterable[ArchivedReply]) -> None:
         system = Actor.system()
         typed = []
         for r in replies:
